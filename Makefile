@@ -1,0 +1,53 @@
+# Makefile: the front door. The real build is meson + ninja (meson.build).
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+PREFIX ?= /usr/local
+MESON_FLAGS ?=
+
+.PHONY: all deps setup demo check check-asan fuzz fuzz-long install clean bench
+
+all: setup
+	ninja -C $(BUILD)
+
+deps:
+	bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_FLAGS)
+
+setup: $(BUILD)/build.ninja
+
+demo: deps all
+	$(BUILD)/vramtop --demo
+
+# make check: deps, build, every test, then one line "N passed, N failed".
+check: deps all
+	@meson test -C $(BUILD) --no-rebuild --print-errorlogs --num-processes 2 >$(BUILD)/test-output.txt 2>&1; \
+	  tail -n 25 $(BUILD)/test-output.txt; \
+	  python3 scripts/test-summary.py $(BUILD)/meson-logs/testlog.json
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+check-asan: deps
+	[ -f $(ASAN_BUILD)/build.ninja ] || CC=clang meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(ASAN_BUILD)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(ASAN_BUILD) --no-rebuild --print-errorlogs --num-processes 2 >$(ASAN_BUILD)/test-output.txt 2>&1; \
+	  tail -n 25 $(ASAN_BUILD)/test-output.txt; \
+	  python3 scripts/test-summary.py $(ASAN_BUILD)/meson-logs/testlog.json
+
+# libFuzzer targets: a short run each (CI), or FUZZ_SECONDS=600 make fuzz.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(FUZZ_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/run-fuzzers.sh $(FUZZ_BUILD)
+
+bench: all
+	bash bench/run.sh $(BUILD)
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

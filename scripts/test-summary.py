@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""test-summary: count individual test cases from meson's testlog.json.
+A TAP test contributes each "ok"/"not ok" line; any other test counts as one
+case. A TAP test that failed without a "not ok" line (a crash) counts one
+failure more. Prints the failures, then "N passed, N failed"; exit 1 on any."""
+import json, re, sys
+
+path = sys.argv[1] if len(sys.argv) > 1 else "build/meson-logs/testlog.json"
+passed = failed = 0
+bad = []
+for line in open(path):
+    d = json.loads(line)
+    out = d.get("stdout") or ""
+    ok = d["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
+    cases = re.findall(r"^(not ok|ok)\b(.*)$", out, re.M)
+    if d.get("protocol") == "tap" or cases:
+        p = sum(1 for k, _ in cases if k == "ok")
+        f = sum(1 for k, _ in cases if k == "not ok")
+        bad += [f"{d['name']}: not ok{rest}" for k, rest in cases if k == "not ok"]
+        if not ok and f == 0:
+            f = 1
+            bad.append(f"{d['name']}: {d['result']} (exit {d.get('returncode')})")
+        passed += p
+        failed += f
+    elif ok:
+        passed += 1
+    else:
+        failed += 1
+        bad.append(f"{d['name']}: {d['result']} (exit {d.get('returncode')})")
+for b in bad:
+    print("FAILED", b)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed or passed == 0 else 0)

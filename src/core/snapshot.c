@@ -1,0 +1,85 @@
+/* snapshot.c: storage for struct snapshot; capacity is kept across resets. */
+#include "core/snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+void snapshot_init(struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void snapshot_reset(struct snapshot *s)
+{
+	s->time = 0;
+	s->driver_valid = false;
+	s->driver_version[0] = '\0';
+	s->ngpus = 0;
+	s->nprocs = 0;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	free(s->gpus);
+	free(s->procs);
+	snapshot_init(s);
+}
+
+struct snap_gpu *snapshot_add_gpu(struct snapshot *s)
+{
+	if (s->ngpus == s->gpus_cap) {
+		s->gpus_cap = s->gpus_cap ? s->gpus_cap * 2 : 8;
+		s->gpus = xreallocarray(s->gpus, s->gpus_cap, sizeof(*s->gpus));
+	}
+	struct snap_gpu *g = &s->gpus[s->ngpus++];
+	memset(g, 0, sizeof(*g));
+	return g;
+}
+
+struct snap_proc *snapshot_add_proc(struct snapshot *s)
+{
+	if (s->nprocs == s->procs_cap) {
+		s->procs_cap = s->procs_cap ? s->procs_cap * 2 : 32;
+		s->procs = xreallocarray(s->procs, s->procs_cap, sizeof(*s->procs));
+	}
+	struct snap_proc *p = &s->procs[s->nprocs++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+void snapshot_copy(struct snapshot *dst, const struct snapshot *src)
+{
+	snapshot_reset(dst);
+	dst->time = src->time;
+	dst->driver_valid = src->driver_valid;
+	memcpy(dst->driver_version, src->driver_version, sizeof(dst->driver_version));
+	for (size_t i = 0; i < src->ngpus; i++)
+		*snapshot_add_gpu(dst) = src->gpus[i];
+	for (size_t i = 0; i < src->nprocs; i++)
+		*snapshot_add_proc(dst) = src->procs[i];
+}
+
+const char *snap_gpu_state_name(enum snap_gpu_state st)
+{
+	switch (st) {
+	case GPU_STATE_OK:
+		return "ok";
+	case GPU_STATE_LOST:
+		return "lost";
+	case GPU_STATE_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+const char *snap_proc_type_name(uint32_t type)
+{
+	bool c = type & (PROC_COMPUTE | PROC_MPS), g = type & PROC_GRAPHICS;
+	if (c && g)
+		return "compute+graphics";
+	if (g)
+		return "graphics";
+	return "compute";
+}

@@ -1,0 +1,118 @@
+/* snapshot.h: the data model -- one sample of every GPU and every process using
+ * one, as a source produced it. No I/O here. A snapshot owns its arrays and
+ * keeps their capacity across snapshot_reset(), so a steady refresh does not
+ * allocate. */
+#ifndef VT_SNAPSHOT_H
+#define VT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define VT_NAME_MAX     257 /* sanitised strings are cut to 256 bytes */
+#define VT_USER_MAX     33
+#define VT_UUID_MAX     96
+#define VT_BUSID_MAX    32
+#define VT_GPU_NAME_MAX 96
+#define VT_DRIVER_MAX   81
+
+/* Validity bits of struct snap_gpu: a metric whose bit is clear was not given
+ * by the driver (or the source) and is shown as N/A / null, never as 0. */
+enum snap_gpu_metric {
+	GM_MEM_TOTAL = 1u << 0,
+	GM_MEM_USED = 1u << 1,
+	GM_MEM_FREE = 1u << 2,
+	GM_MEM_RESERVED = 1u << 3,
+	GM_UTIL_GPU = 1u << 4, /* device-wide, time-based, percent */
+	GM_UTIL_MEM = 1u << 5, /* device-wide memory-controller busy, percent */
+	GM_TEMP = 1u << 6,
+	GM_POWER = 1u << 7,
+	GM_POWER_LIMIT = 1u << 8,
+	GM_CLOCK_SM = 1u << 9,
+	GM_CLOCK_MEM = 1u << 10,
+	GM_PCIE_TX = 1u << 11,
+	GM_PCIE_RX = 1u << 12,
+	GM_MIG = 1u << 13,
+	GM_FAN = 1u << 14,
+	GM_NAME = 1u << 15,
+	GM_UUID = 1u << 16,
+	GM_BUSID = 1u << 17,
+};
+
+enum snap_gpu_state {
+	GPU_STATE_OK = 0,
+	GPU_STATE_LOST,  /* NVML_ERROR_GPU_IS_LOST: fell off the bus */
+	GPU_STATE_ERROR, /* repeated NVML_ERROR_UNKNOWN or another error */
+};
+
+struct snap_gpu {
+	unsigned index;
+	enum snap_gpu_state state;
+	char error[128]; /* empty unless state != OK */
+	uint32_t valid;  /* enum snap_gpu_metric bits */
+	char name[VT_GPU_NAME_MAX];
+	char uuid[VT_UUID_MAX];
+	char pci_bus_id[VT_BUSID_MAX];
+	uint64_t mem_total, mem_used, mem_free, mem_reserved; /* bytes */
+	unsigned util_gpu, util_mem;                          /* percent */
+	unsigned temp_c, fan_pct;
+	unsigned power_mw, power_limit_mw;
+	unsigned clock_sm_mhz, clock_mem_mhz;
+	unsigned pcie_tx_kbs, pcie_rx_kbs;
+	bool mig_enabled;
+};
+
+enum snap_proc_type {
+	PROC_COMPUTE = 1u << 0,
+	PROC_GRAPHICS = 1u << 1,
+	PROC_MPS = 1u << 2, /* seen on the MPS compute list */
+};
+
+/* Per-process fields resolved from /proc (sys/proc_resolve.h fills them). */
+enum snap_proc_flag {
+	PF_USED_VALID = 1u << 0,  /* NVML gave a byte count (not N/A) */
+	PF_START_VALID = 1u << 1, /* starttime read from /proc/<pid>/stat */
+	PF_UID_VALID = 1u << 2,
+	PF_SAME_USER = 1u << 3, /* uid == our real uid, checked in code */
+	PF_NAME_VALID = 1u << 4,
+	PF_GONE = 1u << 5, /* /proc/<pid> vanished between NVML and /proc */
+};
+
+struct snap_proc {
+	unsigned gpu; /* index into snapshot.gpus (not the NVML index) */
+	pid_t pid;
+	uint64_t starttime; /* clock ticks since boot, field 22 of stat */
+	uint32_t uid;
+	uint32_t flags; /* enum snap_proc_flag */
+	uint32_t type;  /* enum snap_proc_type bits */
+	uint64_t used;  /* bytes */
+	char user[VT_USER_MAX];
+	char name[VT_NAME_MAX]; /* sanitised */
+};
+
+struct snapshot {
+	double time; /* unix seconds of the sample */
+	bool driver_valid;
+	char driver_version[VT_DRIVER_MAX];
+	struct snap_gpu *gpus;
+	size_t ngpus, gpus_cap;
+	struct snap_proc *procs; /* grouped by gpu, in source order */
+	size_t nprocs, procs_cap;
+};
+
+void snapshot_init(struct snapshot *s);
+/* Forgets contents, keeps capacity. */
+void snapshot_reset(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+/* Append a zeroed GPU / process; the pointer is valid until the next add. */
+struct snap_gpu *snapshot_add_gpu(struct snapshot *s);
+struct snap_proc *snapshot_add_proc(struct snapshot *s);
+/* Deep copy src into dst (dst keeps and grows its own capacity). */
+void snapshot_copy(struct snapshot *dst, const struct snapshot *src);
+
+const char *snap_gpu_state_name(enum snap_gpu_state st);
+/* "compute", "graphics", "compute+graphics" (MPS counts as compute). */
+const char *snap_proc_type_name(uint32_t type);
+
+#endif
