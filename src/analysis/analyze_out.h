@@ -1,0 +1,41 @@
+/* analyze_out.h: the JSONL lines of `vramtop analyze`, formatted straight
+ * into a large buffer (fixed keys, no strings from the input, numbers in
+ * fixed point rounded exactly as printf rounds) and written with fwrite.
+ * Line schemas: docs/analysis.md. */
+#ifndef VT_ANALYZE_OUT_H
+#define VT_ANALYZE_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "analysis/pelt.h"
+#include "analysis/predictor.h"
+
+#define AOUT_BUF (1u << 20)
+
+struct aout {
+	FILE *f;   /* borrowed */
+	char *buf; /* owned, AOUT_BUF bytes */
+	size_t len;
+	bool failed; /* a write failed */
+};
+
+void aout_init(struct aout *o, FILE *f);
+/* Flushes, frees the buffer; returns 0 or -1 when any write failed. */
+int aout_close(struct aout *o);
+
+/* Appends v in fixed point with `decimals` (0..6) digits, exactly like
+ * "%.*f" (a fast path away from rounding ties, snprintf otherwise); "null"
+ * for NaN and infinities. Exposed for tests. */
+void aout_fixed(struct aout *o, double v, int decimals);
+
+void aout_gpu_line(struct aout *o, double t, unsigned gpu, const struct pred_output *po);
+void aout_proc_line(struct aout *o, double t, unsigned gpu, pid_t pid,
+                    const struct pred_proc_out *pp, const char *verdict);
+void aout_segment_line(struct aout *o, unsigned gpu, bool has_pid, pid_t pid,
+                       const struct pelt_seg *s, const char *label);
+
+#endif

@@ -1,0 +1,11 @@
+/* analyze_driver.c: `analyze_driver analyze ARGS...` runs cmd_analyze as
+ * `vramtop analyze ARGS...` would, so the analysis tests do not depend on
+ * main.c's dispatch. */
+#include "analysis/analyze_cmd.h"
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	return cmd_analyze(argc - 1, argv + 1);
+}
