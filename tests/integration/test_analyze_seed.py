@@ -2,7 +2,7 @@
 """test_analyze_seed: `vramtop analyze --algorithm variance` reproduces the
 reference (seed_oom.py) line by line on every example trace: same ticks,
 same phase, same rounded rate, same OOM range and confidence.
-usage: test_analyze_seed.py BINARY EXPECTED_DIR EXAMPLES_DIR
+usage: test_analyze_seed.py BINARY EXPECTED_DIR TRACE_DIR[:TRACE_DIR...]
 Exit 77 (skip) when BINARY has no analyze subcommand yet."""
 import json
 import os
@@ -40,7 +40,7 @@ def same(exp, got):
 
 
 def main():
-    binary, expdir, exdir = sys.argv[1:4]
+    binary, expdir, exdirs = sys.argv[1], sys.argv[2], sys.argv[3].split(":")
     probe = subprocess.run([binary, "analyze", "--help"], capture_output=True, text=True)
     if probe.returncode != 0 or "analyze" not in probe.stdout:
         print("1..0 # SKIP %s has no analyze subcommand yet" % binary)
@@ -55,7 +55,13 @@ def main():
     for n, name in enumerate(cases, 1):
         stem = name[: -len(".jsonl")]
         trace, _, refresh = stem.partition("@")
-        cmd = [binary, "analyze", os.path.join(exdir, trace + ".jsonl.gz"), "--algorithm", "variance"]
+        paths = [os.path.join(d, trace + ".jsonl.gz") for d in exdirs]
+        found = [p for p in paths if os.path.exists(p)]
+        if not found:
+            failed += 1
+            print("not ok %d - %s: no trace %s.jsonl.gz in %s" % (n, name, trace, exdirs))
+            continue
+        cmd = [binary, "analyze", found[0], "--algorithm", "variance"]
         if refresh:
             cmd += ["--refresh-rate", refresh]
         run = subprocess.run(cmd, capture_output=True, text=True)
