@@ -48,8 +48,10 @@ unsigned long trace_line(const struct trace_reader *r);
 
 void trace_close(struct trace_reader *r);
 
-/* Parse one line (no newline needed) -- the pure core of trace_next, exposed
- * for unit tests and the fuzzer. Same contract as trace_next. */
+/* Parse one line (no newline needed, no NUL needed: exactly len bytes) -- the
+ * pure core of trace_next, exposed for unit tests and the fuzzer. Same
+ * contract as trace_next, except that err reads "col N: message" (trace_next
+ * prefixes the line number). */
 int trace_parse_line(const char *line, size_t len, enum trace_rec_kind *kind, struct snapshot *snap,
                      struct trace_event *ev, char *err, size_t errlen);
 

@@ -1,0 +1,593 @@
+/* trace.c: the trace format v1 reader -- schema over trace_lex, and buffered
+ * line reading of plain or gzip files through zlib. */
+#include "source/trace.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/error.h"
+#include "core/sanitize.h"
+#include "core/xalloc.h"
+#include "source/trace_lex.h"
+
+#define TRACE_LINE_MAX  (16u << 20) /* a longer line is an error for that line */
+#define TRACE_CHUNK     (256u << 10)
+#define TRACE_MAX_GPUS  256
+#define TRACE_MAX_PROCS 16384
+#define TRACE_STR_MAX   1024 /* bytes of a string kept before sanitising */
+
+#define KEY(k, kl, lit) ((kl) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+struct trace_reader {
+	gzFile gz;
+	char *chunk;
+	size_t chunk_len, chunk_pos;
+	char *line; /* a line that spans chunks is gathered here */
+	size_t line_len, line_cap;
+	bool too_long, eof;
+	unsigned long lineno;
+};
+
+/* --- values ------------------------------------------------------------- */
+
+static int get_u64(struct lex *x, uint64_t max, const char *what, uint64_t *out)
+{
+	struct lex_num n;
+	if (lex_number(x, &n) < 0)
+		return -1;
+	if (n.neg && (n.is_int ? n.u != 0 : n.d != 0.0))
+		return x->p = n.at, lex_fail(x, "negative %s", what);
+	if (n.is_int) {
+		if (n.u > max)
+			return x->p = n.at, lex_fail(x, "%s out of range", what);
+		*out = n.u;
+		return 0;
+	}
+	/* a float (some writers): rounded; 2^64 itself is out of range */
+	if (!isfinite(n.d) || n.d >= 18446744073709551616.0)
+		return x->p = n.at, lex_fail(x, "%s out of range", what);
+	double r = floor(n.d + 0.5);
+	if (r > (double)max)
+		return x->p = n.at, lex_fail(x, "%s out of range", what);
+	*out = (uint64_t)r;
+	return 0;
+}
+
+static int get_unsigned(struct lex *x, unsigned max, const char *what, unsigned *out)
+{
+	uint64_t v;
+	if (get_u64(x, max, what, &v) < 0)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int get_int(struct lex *x, int min, int max, const char *what, int *out)
+{
+	struct lex_num n;
+	if (lex_number(x, &n) < 0)
+		return -1;
+	double v = n.is_int ? (n.neg ? -(double)n.u : (double)n.u) : floor(n.d + 0.5);
+	if (!isfinite(v) || v < min || v > max)
+		return x->p = n.at, lex_fail(x, "%s out of range", what);
+	*out = (int)v;
+	return 0;
+}
+
+static int get_time(struct lex *x, const char *what, double *out)
+{
+	struct lex_num n;
+	if (lex_number(x, &n) < 0)
+		return -1;
+	if (!isfinite(n.d) || n.d < 0)
+		return x->p = n.at, lex_fail(x, "%s out of range", what);
+	*out = n.d;
+	return 0;
+}
+
+/* A string, sanitised into dst (capacity cap). */
+static int get_text(struct lex *x, char *dst, size_t cap)
+{
+	char raw[TRACE_STR_MAX];
+	const char *s;
+	size_t n, i = 0;
+	int r = lex_string_ref(x, &s, &n);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if (lex_string(x, raw, sizeof(raw), &n) < 0)
+			return -1;
+		s = raw;
+	}
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
+		i++;
+	if (i == n && n < cap && n <= VT_SANITIZE_MAX) {
+		memcpy(dst, s, n); /* printable ASCII: what vt_sanitize would keep */
+		dst[n] = '\0';
+		return 0;
+	}
+	vt_sanitize(dst, cap, s, n < TRACE_STR_MAX ? n : TRACE_STR_MAX);
+	return 0;
+}
+
+/* --- schema --------------------------------------------------------------- */
+
+struct gpu_uint_field {
+	const char *key;
+	size_t klen;
+	uint32_t bit;
+	size_t off;
+	unsigned max;
+};
+
+static const struct gpu_uint_field gpu_uints[] = {
+    {"util_gpu", 8, GM_UTIL_GPU, offsetof(struct snap_gpu, util_gpu), 100},
+    {"util_mem", 8, GM_UTIL_MEM, offsetof(struct snap_gpu, util_mem), 100},
+    {"temp_c", 6, GM_TEMP, offsetof(struct snap_gpu, temp_c), 1000},
+    {"fan_pct", 7, GM_FAN, offsetof(struct snap_gpu, fan_pct), 100},
+    {"power_mw", 8, GM_POWER, offsetof(struct snap_gpu, power_mw), 100000000},
+    {"power_limit_mw", 14, GM_POWER_LIMIT, offsetof(struct snap_gpu, power_limit_mw), 100000000},
+    {"clock_sm_mhz", 12, GM_CLOCK_SM, offsetof(struct snap_gpu, clock_sm_mhz), 1000000},
+    {"clock_mem_mhz", 13, GM_CLOCK_MEM, offsetof(struct snap_gpu, clock_mem_mhz), 1000000},
+    {"pcie_tx_kbs", 11, GM_PCIE_TX, offsetof(struct snap_gpu, pcie_tx_kbs), UINT32_MAX},
+    {"pcie_rx_kbs", 11, GM_PCIE_RX, offsetof(struct snap_gpu, pcie_rx_kbs), UINT32_MAX},
+};
+
+static int gpu_field(struct lex *x, struct snap_gpu *g, const char *k, size_t kl, bool *has_i)
+{
+	uint64_t *bytes = NULL;
+	uint32_t bit = 0;
+	if (KEY(k, kl, "i")) {
+		*has_i = true;
+		return get_unsigned(x, 65535, "gpu index", &g->index);
+	}
+	if (KEY(k, kl, "used")) {
+		bytes = &g->mem_used, bit = GM_MEM_USED;
+	} else if (KEY(k, kl, "total")) {
+		bytes = &g->mem_total, bit = GM_MEM_TOTAL;
+	} else if (KEY(k, kl, "free")) {
+		bytes = &g->mem_free, bit = GM_MEM_FREE;
+	} else if (KEY(k, kl, "reserved")) {
+		bytes = &g->mem_reserved, bit = GM_MEM_RESERVED;
+	}
+	if (bytes) {
+		if (lex_null(x))
+			return 0;
+		if (get_u64(x, UINT64_MAX, "bytes", bytes) < 0)
+			return -1;
+		g->valid |= bit;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(gpu_uints) / sizeof(gpu_uints[0]); i++) {
+		const struct gpu_uint_field *f = &gpu_uints[i];
+		if (kl != f->klen || memcmp(k, f->key, kl) != 0)
+			continue;
+		if (lex_null(x))
+			return 0;
+		if (get_unsigned(x, f->max, f->key, (unsigned *)((char *)g + f->off)) < 0)
+			return -1;
+		g->valid |= f->bit;
+		return 0;
+	}
+	if (lex_null(x))
+		return 0;
+	if (KEY(k, kl, "name")) {
+		g->valid |= GM_NAME;
+		return get_text(x, g->name, sizeof(g->name));
+	}
+	if (KEY(k, kl, "uuid")) {
+		g->valid |= GM_UUID;
+		return get_text(x, g->uuid, sizeof(g->uuid));
+	}
+	if (KEY(k, kl, "bus_id")) {
+		g->valid |= GM_BUSID;
+		return get_text(x, g->pci_bus_id, sizeof(g->pci_bus_id));
+	}
+	if (KEY(k, kl, "mig")) {
+		g->valid |= GM_MIG;
+		return lex_bool(x, &g->mig_enabled);
+	}
+	if (KEY(k, kl, "error"))
+		return get_text(x, g->error, sizeof(g->error));
+	if (KEY(k, kl, "state")) {
+		char st[16];
+		if (get_text(x, st, sizeof(st)) < 0)
+			return -1;
+		if (strcmp(st, "ok") == 0)
+			g->state = GPU_STATE_OK;
+		else if (strcmp(st, "lost") == 0)
+			g->state = GPU_STATE_LOST;
+		else
+			g->state = GPU_STATE_ERROR; /* "error" or one we do not know */
+		return 0;
+	}
+	return lex_skip(x);
+}
+
+static int parse_gpu(struct lex *x, struct snapshot *s)
+{
+	const char *k;
+	size_t kl;
+	bool first = true, has_i = false;
+	int r;
+	if (s->ngpus >= TRACE_MAX_GPUS)
+		return lex_fail(x, "more than %d GPUs", TRACE_MAX_GPUS);
+	struct snap_gpu *g = snapshot_add_gpu(s);
+	if (lex_expect(x, '{') < 0)
+		return -1;
+	while ((r = lex_member(x, &first, &k, &kl)) == 1)
+		if (gpu_field(x, g, k, kl, &has_i) < 0)
+			return -1;
+	if (r < 0)
+		return -1;
+	if (!has_i)
+		return lex_fail(x, "gpu without \"i\"");
+	for (size_t j = 0; j + 1 < s->ngpus; j++)
+		if (s->gpus[j].index == g->index)
+			return lex_fail(x, "gpu %u listed twice", g->index);
+	return 0;
+}
+
+static int proc_type(struct lex *x, struct snap_proc *p)
+{
+	char t[40];
+	if (get_text(x, t, sizeof(t)) < 0)
+		return -1;
+	if (strcmp(t, "compute") == 0) {
+		p->type = PROC_COMPUTE;
+		return 0;
+	}
+	p->type = 0;
+	if (strstr(t, "compute"))
+		p->type |= PROC_COMPUTE;
+	if (strstr(t, "graphics"))
+		p->type |= PROC_GRAPHICS;
+	if (strstr(t, "mps"))
+		p->type |= PROC_MPS;
+	if (!p->type)
+		p->type = PROC_COMPUTE;
+	return 0;
+}
+
+static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t kl, unsigned *seen)
+{
+	uint64_t v;
+	if (KEY(k, kl, "gpu")) {
+		*seen |= 1;
+		return get_unsigned(x, 65535, "gpu index", &p->gpu);
+	}
+	if (KEY(k, kl, "pid")) {
+		*seen |= 2;
+		if (get_u64(x, INT32_MAX, "pid", &v) < 0)
+			return -1;
+		p->pid = (pid_t)v;
+		return 0;
+	}
+	if (lex_null(x))
+		return 0;
+	if (KEY(k, kl, "used")) {
+		p->flags |= PF_USED_VALID;
+		return get_u64(x, UINT64_MAX, "bytes", &p->used);
+	}
+	if (KEY(k, kl, "starttime")) {
+		p->flags |= PF_START_VALID;
+		return get_u64(x, UINT64_MAX, "starttime", &p->starttime);
+	}
+	if (KEY(k, kl, "uid")) {
+		p->flags |= PF_UID_VALID;
+		if (get_u64(x, UINT32_MAX, "uid", &v) < 0)
+			return -1;
+		p->uid = (uint32_t)v;
+		return 0;
+	}
+	if (KEY(k, kl, "name")) {
+		p->flags |= PF_NAME_VALID;
+		return get_text(x, p->name, sizeof(p->name));
+	}
+	if (KEY(k, kl, "user"))
+		return get_text(x, p->user, sizeof(p->user));
+	if (KEY(k, kl, "type"))
+		return proc_type(x, p);
+	if (KEY(k, kl, "mps")) {
+		bool b;
+		if (lex_bool(x, &b) < 0)
+			return -1;
+		if (b)
+			p->type |= PROC_MPS;
+		return 0;
+	}
+	return lex_skip(x);
+}
+
+static int parse_proc(struct lex *x, struct snapshot *s)
+{
+	const char *k;
+	size_t kl;
+	bool first = true;
+	unsigned seen = 0;
+	int r;
+	if (s->nprocs >= TRACE_MAX_PROCS)
+		return lex_fail(x, "more than %d processes", TRACE_MAX_PROCS);
+	struct snap_proc *p = snapshot_add_proc(s);
+	p->type = PROC_COMPUTE;
+	if (lex_expect(x, '{') < 0)
+		return -1;
+	while ((r = lex_member(x, &first, &k, &kl)) == 1)
+		if (proc_field(x, p, k, kl, &seen) < 0)
+			return -1;
+	if (r < 0)
+		return -1;
+	if (seen != 3)
+		return lex_fail(x, "process without %s", seen & 1 ? "\"pid\"" : "\"gpu\"");
+	return 0;
+}
+
+static int parse_array(struct lex *x, struct snapshot *s,
+                       int (*item)(struct lex *, struct snapshot *))
+{
+	bool first = true;
+	int r;
+	if (lex_expect(x, '[') < 0)
+		return -1;
+	while ((r = lex_element(x, &first)) == 1)
+		if (item(x, s) < 0)
+			return -1;
+	return r;
+}
+
+/* procs[].gpu holds NVML indices while parsing; make it positions in gpus[]
+ * and group the processes by GPU (stable) if the writer interleaved them. */
+static int procs_finish(struct lex *x, struct snapshot *s)
+{
+	bool sorted = true;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct snap_proc *p = &s->procs[i];
+		size_t g = 0;
+		while (g < s->ngpus && s->gpus[g].index != p->gpu)
+			g++;
+		if (g == s->ngpus)
+			return lex_fail(x, "process %d on gpu %u, which the sample does not list",
+			                (int)p->pid, p->gpu);
+		p->gpu = (unsigned)g;
+		if (i && p->gpu < s->procs[i - 1].gpu)
+			sorted = false;
+	}
+	if (sorted)
+		return 0;
+	struct snap_proc *tmp = xreallocarray(NULL, s->nprocs, sizeof(*tmp));
+	size_t n = 0;
+	for (size_t g = 0; g < s->ngpus; g++)
+		for (size_t i = 0; i < s->nprocs; i++)
+			if (s->procs[i].gpu == g)
+				tmp[n++] = s->procs[i];
+	memcpy(s->procs, tmp, n * sizeof(*tmp));
+	free(tmp);
+	return 0;
+}
+
+enum top_seen { SEEN_T = 1, SEEN_EVENT = 2, SEEN_GPUS = 4, SEEN_PROCS = 8 };
+
+static int top_field(struct lex *x, struct snapshot *s, struct trace_event *ev, const char *k,
+                     size_t kl, unsigned *seen)
+{
+	unsigned bit = KEY(k, kl, "t")       ? SEEN_T
+	               : KEY(k, kl, "event") ? SEEN_EVENT
+	               : KEY(k, kl, "gpus")  ? SEEN_GPUS
+	               : KEY(k, kl, "procs") ? SEEN_PROCS
+	                                     : 0;
+	if (bit & *seen)
+		return lex_fail(x, "\"%.*s\" given twice", (int)kl, k);
+	*seen |= bit;
+	switch (bit) {
+	case SEEN_T:
+		if (get_time(x, "t", &s->time) < 0)
+			return -1;
+		ev->t = s->time;
+		return 0;
+	case SEEN_EVENT:
+		return get_text(x, ev->event, sizeof(ev->event));
+	case SEEN_GPUS:
+		return parse_array(x, s, parse_gpu);
+	case SEEN_PROCS:
+		return lex_null(x) ? 0 : parse_array(x, s, parse_proc);
+	}
+	if (lex_null(x))
+		return 0;
+	if (KEY(k, kl, "pid")) {
+		uint64_t v;
+		if (get_u64(x, INT32_MAX, "pid", &v) < 0)
+			return -1;
+		ev->pid = (pid_t)v;
+		return 0;
+	}
+	if (KEY(k, kl, "gpu"))
+		return get_int(x, 0, 65535, "gpu index", &ev->gpu);
+	if (KEY(k, kl, "at")) {
+		ev->has_at = true;
+		return get_time(x, "at", &ev->at);
+	}
+	if (KEY(k, kl, "rc")) {
+		ev->has_rc = true;
+		return get_int(x, INT32_MIN, INT32_MAX, "rc", &ev->rc);
+	}
+	if (KEY(k, kl, "driver_version")) {
+		s->driver_valid = true;
+		return get_text(x, s->driver_version, sizeof(s->driver_version));
+	}
+	return lex_skip(x);
+}
+
+int trace_parse_line(const char *line, size_t len, enum trace_rec_kind *kind, struct snapshot *snap,
+                     struct trace_event *ev, char *err, size_t errlen)
+{
+	struct lex x;
+	const char *k;
+	size_t kl;
+	bool first = true;
+	unsigned seen = 0;
+	int r;
+	lex_init(&x, line, len, err, errlen);
+	snapshot_reset(snap);
+	memset(ev, 0, sizeof(*ev));
+	ev->gpu = -1;
+	if (lex_expect(&x, '{') < 0)
+		return VT_ERR;
+	while ((r = lex_member(&x, &first, &k, &kl)) == 1)
+		if (top_field(&x, snap, ev, k, kl, &seen) < 0)
+			return VT_ERR;
+	if (r < 0)
+		return VT_ERR;
+	if (!lex_at_end(&x))
+		return lex_fail(&x, "text after the record"), VT_ERR;
+	if (!(seen & SEEN_T))
+		return lex_fail(&x, "record without \"t\""), VT_ERR;
+	if (seen & SEEN_EVENT) {
+		*kind = TREC_EVENT;
+		return VT_OK;
+	}
+	if (!(seen & SEEN_GPUS))
+		return lex_fail(&x, "neither a sample (\"gpus\") nor an event"), VT_ERR;
+	if (procs_finish(&x, snap) < 0)
+		return VT_ERR;
+	*kind = TREC_SAMPLE;
+	return VT_OK;
+}
+
+/* --- reading lines ---------------------------------------------------------- */
+
+struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
+{
+	errno = 0;
+	gzFile gz = gzopen(path, "rb");
+	if (!gz) {
+		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+		return NULL;
+	}
+	gzbuffer(gz, 128u << 10);
+	struct trace_reader *r = xcalloc(1, sizeof(*r));
+	r->gz = gz;
+	r->chunk = xmalloc(TRACE_CHUNK);
+	return r;
+}
+
+void trace_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	gzclose(r->gz);
+	free(r->chunk);
+	free(r->line);
+	free(r);
+}
+
+unsigned long trace_line(const struct trace_reader *r)
+{
+	return r->lineno;
+}
+
+static void gather(struct trace_reader *r, const char *p, size_t n)
+{
+	if (r->too_long || r->line_len + n > TRACE_LINE_MAX) {
+		r->too_long = true;
+		r->line_len = 0;
+		return;
+	}
+	if (r->line_len + n > r->line_cap) {
+		size_t cap = r->line_cap ? r->line_cap : 4096;
+		while (cap < r->line_len + n)
+			cap *= 2;
+		r->line = xreallocarray(r->line, cap, 1);
+		r->line_cap = cap;
+	}
+	memcpy(r->line + r->line_len, p, n);
+	r->line_len += n;
+}
+
+/* Next line without its newline: 1 with *p and *n set (in a buffer of r, valid
+ * until the next call), 0 at the end, -1 on a read error (err filled). */
+static int next_line(struct trace_reader *r, const char **p, size_t *n, char *err, size_t errlen)
+{
+	r->line_len = 0;
+	r->too_long = false;
+	for (;;) {
+		if (r->chunk_pos < r->chunk_len) {
+			char *s = r->chunk + r->chunk_pos;
+			size_t avail = r->chunk_len - r->chunk_pos;
+			char *nl = memchr(s, '\n', avail);
+			if (nl) {
+				size_t k = (size_t)(nl - s);
+				r->chunk_pos += k + 1;
+				if (r->line_len == 0 && !r->too_long) {
+					*p = s, *n = k;
+					return 1;
+				}
+				gather(r, s, k);
+				*p = r->line, *n = r->line_len;
+				return 1;
+			}
+			gather(r, s, avail);
+			r->chunk_pos = r->chunk_len;
+		}
+		if (r->eof)
+			break;
+		int got = gzread(r->gz, r->chunk, TRACE_CHUNK);
+		if (got <= 0) {
+			int zerr = Z_OK;
+			const char *msg = gzerror(r->gz, &zerr);
+			r->eof = true;
+			r->chunk_pos = r->chunk_len = 0;
+			if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+				snprintf(err, errlen, "%lu: read error: %s", r->lineno + 1,
+				         zerr == Z_BUF_ERROR ? "truncated gzip stream" : msg);
+				return -1;
+			}
+			break;
+		}
+		r->chunk_pos = 0;
+		r->chunk_len = (size_t)got;
+	}
+	if (r->line_len || r->too_long) { /* a last line without newline */
+		*p = r->line, *n = r->line_len;
+		return 1;
+	}
+	return 0;
+}
+
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+int trace_next(struct trace_reader *r, enum trace_rec_kind *kind, struct snapshot *snap,
+               struct trace_event *ev, char *err, size_t errlen)
+{
+	const char *p;
+	size_t n;
+	for (;;) {
+		int got = next_line(r, &p, &n, err, errlen);
+		if (got < 0)
+			return VT_ERR;
+		if (got == 0)
+			return VT_EOF;
+		r->lineno++;
+		if (r->too_long) {
+			snprintf(err, errlen, "%lu: line longer than %u MiB", r->lineno,
+			         TRACE_LINE_MAX >> 20);
+			return VT_ERR;
+		}
+		if (!blank(p, n))
+			break;
+	}
+	char msg[VT_ERRMSG_MAX];
+	int rc = trace_parse_line(p, n, kind, snap, ev, msg, sizeof(msg));
+	if (rc != VT_OK)
+		snprintf(err, errlen, "%lu: %s", r->lineno, msg);
+	return rc;
+}

@@ -1,0 +1,311 @@
+/* test_trace_parse.c: trace_parse_line on single lines -- the extensions, the
+ * lenient parts (floats, nulls, unknown fields) and every kind of bad line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "source/trace.h"
+
+struct fixture {
+	struct snapshot s;
+	struct trace_event ev;
+	enum trace_rec_kind k;
+	char err[VT_ERRMSG_MAX];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snapshot_init(&f->s);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	snapshot_free(&f->s);
+	free(f);
+	return 0;
+}
+
+static int parse(struct fixture *f, const char *line)
+{
+	return trace_parse_line(line, strlen(line), &f->k, &f->s, &f->ev, f->err, sizeof(f->err));
+}
+
+static void test_extensions(void **state)
+{
+	struct fixture *f = *state;
+	const char *line =
+	    "{\"t\":1700000000.125,\"driver_version\":\"580.159\",\"gpus\":["
+	    "{\"i\":1,\"name\":\"NVIDIA "
+	    "H200\",\"uuid\":\"GPU-abc\",\"bus_id\":\"00000000:1B:00.0\","
+	    "\"state\":\"ok\",\"total\":150754820096,\"used\":1000,\"free\":150754819096,"
+	    "\"reserved\":512,\"util_gpu\":97,\"util_mem\":40,\"temp_c\":61,\"fan_pct\":null,"
+	    "\"power_mw\":512000,\"power_limit_mw\":700000,\"clock_sm_mhz\":1980,"
+	    "\"clock_mem_mhz\":3201,\"pcie_tx_kbs\":12,\"pcie_rx_kbs\":34,\"mig\":false},"
+	    "{\"i\":3,\"state\":\"lost\",\"error\":\"GPU is lost\"},"
+	    "{\"i\":5,\"state\":\"error\",\"error\":\"Unknown Error\",\"name\":\"x\"}],"
+	    "\"procs\":[{\"gpu\":1,\"pid\":4242,\"used\":900,\"name\":\"python3\","
+	    "\"starttime\":123456,\"user\":\"alice\",\"uid\":1000,\"type\":\"compute+graphics\"},"
+	    "{\"gpu\":1,\"pid\":4243,\"used\":null,\"type\":\"graphics\"},"
+	    "{\"gpu\":3,\"pid\":1,\"used\":5,\"mps\":true}]}";
+	assert_int_equal(parse(f, line), VT_OK);
+	assert_int_equal(f->k, TREC_SAMPLE);
+	struct snapshot *s = &f->s;
+	assert_true(s->time == 1700000000.125);
+	assert_true(s->driver_valid);
+	assert_string_equal(s->driver_version, "580.159");
+	assert_int_equal(s->ngpus, 3);
+	struct snap_gpu *g = &s->gpus[0];
+	assert_int_equal(g->index, 1);
+	assert_string_equal(g->name, "NVIDIA H200");
+	assert_string_equal(g->uuid, "GPU-abc");
+	assert_string_equal(g->pci_bus_id, "00000000:1B:00.0");
+	assert_int_equal(g->state, GPU_STATE_OK);
+	assert_int_equal(g->mem_total, 150754820096u);
+	assert_int_equal(g->mem_reserved, 512);
+	assert_int_equal(g->util_gpu, 97);
+	assert_int_equal(g->util_mem, 40);
+	assert_int_equal(g->temp_c, 61);
+	assert_int_equal(g->power_mw, 512000);
+	assert_int_equal(g->power_limit_mw, 700000);
+	assert_int_equal(g->clock_sm_mhz, 1980);
+	assert_int_equal(g->clock_mem_mhz, 3201);
+	assert_int_equal(g->pcie_tx_kbs, 12);
+	assert_int_equal(g->pcie_rx_kbs, 34);
+	assert_false(g->mig_enabled);
+	assert_int_equal(g->valid, GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE | GM_MEM_RESERVED |
+	                               GM_UTIL_GPU | GM_UTIL_MEM | GM_TEMP | GM_POWER |
+	                               GM_POWER_LIMIT | GM_CLOCK_SM | GM_CLOCK_MEM | GM_PCIE_TX |
+	                               GM_PCIE_RX | GM_MIG | GM_NAME | GM_UUID |
+	                               GM_BUSID); /* fan is null: not valid */
+	assert_int_equal(s->gpus[1].index, 3);
+	assert_int_equal(s->gpus[1].state, GPU_STATE_LOST);
+	assert_string_equal(s->gpus[1].error, "GPU is lost");
+	assert_int_equal(s->gpus[1].valid, 0);
+	assert_int_equal(s->gpus[2].state, GPU_STATE_ERROR);
+	assert_int_equal(s->gpus[2].valid, GM_NAME);
+
+	assert_int_equal(s->nprocs, 3);
+	struct snap_proc *p = &s->procs[0];
+	assert_int_equal(p->gpu, 0); /* position of NVML index 1 */
+	assert_int_equal(p->pid, 4242);
+	assert_int_equal(p->used, 900);
+	assert_string_equal(p->name, "python3");
+	assert_int_equal(p->starttime, 123456);
+	assert_string_equal(p->user, "alice");
+	assert_int_equal(p->uid, 1000);
+	assert_int_equal(p->type, PROC_COMPUTE | PROC_GRAPHICS);
+	assert_int_equal(p->flags, PF_USED_VALID | PF_START_VALID | PF_UID_VALID | PF_NAME_VALID);
+	assert_int_equal(s->procs[1].flags, 0); /* used: null */
+	assert_int_equal(s->procs[1].type, PROC_GRAPHICS);
+	assert_int_equal(s->procs[2].gpu, 1);
+	assert_int_equal(s->procs[2].type, PROC_COMPUTE | PROC_MPS);
+}
+
+static void test_lenient_parts(void **state)
+{
+	struct fixture *f = *state;
+	/* floats for bytes, exponents, unknown fields of every shape, key order */
+	const char *line =
+	    "  {\"procs\": [{\"used\": 2.5e3, \"x\": {\"a\": [1, {\"b\": null}], \"c\": \"\\\"}\"},"
+	    " \"pid\": 9, \"gpu\": 0}], \"phase\": {\"state\": \"GROWING\", \"rate\": -1.5E-2},"
+	    " \"gpus\": [{\"used\": 1024.4, \"i\": 0, \"total\": 1e10, \"extra\": [[], {}, true,"
+	    " false, null, -0, 0.5, \"\\u00e9\\ud83d\\ude00\"]}], \"t\": 5}  \r";
+	assert_int_equal(parse(f, line), VT_OK);
+	assert_int_equal(f->k, TREC_SAMPLE);
+	assert_true(f->s.time == 5.0);
+	assert_int_equal(f->s.gpus[0].mem_used, 1024);
+	assert_int_equal(f->s.gpus[0].mem_total, 10000000000u);
+	assert_int_equal(f->s.procs[0].used, 2500);
+	assert_int_equal(f->s.procs[0].pid, 9);
+	/* the largest byte count there is */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":18446744073709551615}]}"),
+	                 VT_OK);
+	assert_true(f->s.gpus[0].mem_used == UINT64_MAX);
+	/* an event: unknown fields ignored, null pid means absent */
+	assert_int_equal(
+	    parse(f, "{\"t\":3.5,\"event\":\"exit\",\"pid\":null,\"rc\":-9,\"cmd\":\"a b\"}"),
+	    VT_OK);
+	assert_int_equal(f->k, TREC_EVENT);
+	assert_string_equal(f->ev.event, "exit");
+	assert_int_equal(f->ev.pid, 0);
+	assert_true(f->ev.has_rc);
+	assert_int_equal(f->ev.rc, -9);
+	assert_int_equal(f->ev.gpu, -1);
+	assert_false(f->ev.has_at);
+	/* an event name is sanitised and cut */
+	assert_int_equal(parse(f, "{\"t\":1,\"event\":\"\\u001b[31mred_and_very_long_event\"}"),
+	                 VT_OK);
+	assert_string_equal(f->ev.event, "red_and_very_lo");
+	/* escapes in names: decoded, control characters removed */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0}],\"procs\":[{\"gpu\":0,\"pid\":1,"
+	                          "\"name\":\"a\\tb\\u0007c\\u00e9\\ud83d\\ude00\\udc00\"}]}"),
+	                 VT_OK);
+	assert_string_equal(f->s.procs[0].name, "a bc\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd");
+	/* escaped key */
+	assert_int_equal(parse(f, "{\"\\u0074\":7,\"gp\\u0075s\":[]}"), VT_OK);
+	assert_true(f->s.time == 7.0);
+}
+
+static void test_interleaved_procs_grouped(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f,
+	                       "{\"t\":1,\"gpus\":[{\"i\":4},{\"i\":2}],\"procs\":["
+	                       "{\"gpu\":2,\"pid\":1},{\"gpu\":4,\"pid\":2},{\"gpu\":2,\"pid\":3},"
+	                       "{\"gpu\":4,\"pid\":4}]}"),
+	                 VT_OK);
+	assert_int_equal(f->s.nprocs, 4);
+	static const int want_pid[] = {2, 4, 1, 3}, want_gpu[] = {0, 0, 1, 1};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(f->s.procs[i].pid, want_pid[i]);
+		assert_int_equal(f->s.procs[i].gpu, want_gpu[i]);
+	}
+}
+
+static void test_malformed(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+	    {"", "expected '{', line ends"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": 12", "line ends inside an object"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}", "line ends inside an array"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}]", "line ends inside an object"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}]}}", "text after the record"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}]} {}", "text after the record"},
+	    {"{\"t\": \"now\", \"gpus\": []}", "expected a number"},
+	    {"{\"t\": 1, \"gpus\": {}}", "expected '['"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": true}]}", "expected a number"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": -1}]}", "negative bytes"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": -2.5}]}", "negative bytes"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": 18446744073709551616}]}", "out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": 1e300}]}", "out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": 1e99999999}]}", "out of range"},
+	    {"{\"t\": 1e400, \"gpus\": []}", "t out of range"},
+	    {"{\"t\": -1, \"gpus\": []}", "t out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"util_gpu\": 101}]}", "util_gpu out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 70000}]}", "gpu index out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [{\"gpu\": 0, \"pid\": 4294967296}]}",
+	     "pid out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"used\": 5}]}", "gpu without \"i\""},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}, {\"i\": 0}]}", "gpu 0 listed twice"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [{\"pid\": 5}]}",
+	     "process without \"gpu\""},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [{\"gpu\": 0}]}",
+	     "process without \"pid\""},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [{\"gpu\": 1, \"pid\": 5}]}",
+	     "process 5 on gpu 1, which the sample does not list"},
+	    {"{\"gpus\": []}", "record without \"t\""},
+	    {"{\"t\": 1}", "neither a sample"},
+	    {"{\"t\": 1, \"t\": 2, \"gpus\": []}", "\"t\" given twice"},
+	    {"{\"t\": 1, \"gpus\": [], \"gpus\": []}", "\"gpus\" given twice"},
+	    {"{\"t\": 01, \"gpus\": []}", "expected ',' or '}'"},
+	    {"{\"t\": 1., \"gpus\": []}", "digit expected after '.'"},
+	    {"{\"t\": 1e, \"gpus\": []}", "digit expected in exponent"},
+	    {"{\"t\": -, \"gpus\": []}", "expected a number"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": tru}", "unexpected character"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": nul}", "unexpected character"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": \"a\\qb\"}", "bad escape"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": \"\\u12G4\"}", "bad \\u escape"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": \"\\u12", "truncated \\u escape"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": \"a\tb\"}", "control character in string"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": \"abc", "unterminated string"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": [1,]}", "col 30: expected a number"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": [1 2]}", "expected ',' or ']'"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": {1: 2}}", "expected a member name"},
+	    {"{\"t\": 1, \"gpus\": [], \"x\": {\"a\" 2}}", "expected ':'"},
+	    {"{\"t\": 1, \"gpus\": [],}", "expected a member name"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"mig\": 1}]}", "expected true or false"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"name\": 5}]}", "expected a string"},
+	    {"{\"t\": 1, \"event\": 5}", "expected a string"},
+	    {"{\"t\": 1, \"event\": \"exit\", \"rc\": 3000000000}", "rc out of range"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f->err[0] = '\0';
+		int rc = parse(f, bad[i].line);
+		if (rc != VT_ERR || !strstr(f->err, bad[i].msg) ||
+		    strncmp(f->err, "col ", 4) != 0 ||
+		    (strncmp(bad[i].msg, "col ", 4) == 0 &&
+		     strncmp(f->err, bad[i].msg, strlen(bad[i].msg)) != 0))
+			fail_msg("line %zu <%s>: rc %d, err <%s>, want <%s>", i, bad[i].line, rc,
+			         f->err, bad[i].msg);
+	}
+	/* and the parser is fine afterwards */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":3}]}"), VT_OK);
+	assert_int_equal(f->s.gpus[0].mem_used, 3);
+}
+
+static void test_column_reported(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f, "{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": -1}]}"), VT_ERR);
+	assert_string_equal(f->err, "col 36: negative bytes");
+}
+
+static void test_nesting_limit(void **state)
+{
+	struct fixture *f = *state;
+	char line[1024];
+	for (int depth = 60; depth <= 70; depth += 10) {
+		size_t n = (size_t)snprintf(line, sizeof(line), "{\"t\":1,\"gpus\":[],\"x\":");
+		for (int i = 0; i < depth; i++)
+			line[n++] = '[';
+		for (int i = 0; i < depth; i++)
+			line[n++] = ']';
+		line[n++] = '}';
+		line[n] = '\0';
+		int rc = parse(f, line);
+		if (depth == 60) {
+			assert_int_equal(rc, VT_OK);
+		} else {
+			assert_int_equal(rc, VT_ERR);
+			assert_non_null(strstr(f->err, "nesting deeper than 64"));
+		}
+	}
+	/* a very deep line must not overflow the stack */
+	size_t big = 1u << 20;
+	char *deep = malloc(big + 64);
+	size_t n = (size_t)snprintf(deep, 64, "{\"t\":1,\"gpus\":[],\"x\":");
+	memset(deep + n, '[', big);
+	assert_int_equal(
+	    trace_parse_line(deep, n + big, &f->k, &f->s, &f->ev, f->err, sizeof(f->err)), VT_ERR);
+	free(deep);
+}
+
+static void test_bytes_not_nul_terminated(void **state)
+{
+	struct fixture *f = *state;
+	/* the parser must stop at len, not at a NUL */
+	const char *line = "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":123}]}garbage";
+	assert_int_equal(
+	    trace_parse_line(line, strlen(line) - 7, &f->k, &f->s, &f->ev, f->err, sizeof(f->err)),
+	    VT_OK);
+	assert_int_equal(f->s.gpus[0].mem_used, 123);
+	assert_int_equal(trace_parse_line(line, 30, &f->k, &f->s, &f->ev, f->err, sizeof(f->err)),
+	                 VT_ERR);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lenient_parts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interleaved_procs_grouped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_column_reported, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bytes_not_nul_terminated, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
