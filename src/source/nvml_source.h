@@ -1,0 +1,38 @@
+/* nvml_source.h: the live source -- NVIDIA GPUs through NVML, loaded with
+ * dlopen at run time (vramtop starts on a machine without the driver).
+ *
+ * The library is libnvidia-ml.so.1 (then libnvidia-ml.so); the environment
+ * variable VRAMTOP_NVML_LIB, a full path, overrides it (tests point it at the
+ * simulator). Each sample fills, per GPU in NVML index order, memory (v2 with
+ * "reserved" where the driver has it), the cheap metrics (utilisation,
+ * temperature, power, clocks, fan), PCIe throughput as last sampled by a
+ * helper thread (every 5 s: NVML blocks ~20 ms per counter to measure it),
+ * and the processes of the compute, graphics and MPS lists merged by PID,
+ * each resolved through sys/proc_resolve.h. A GPU that reports GPU_IS_LOST
+ * is marked LOST and not called again; NVML_ERROR_UNKNOWN is retried three
+ * times (1, 2, 4 ms) before that GPU is marked ERROR for this sample. */
+#ifndef VT_NVML_SOURCE_H
+#define VT_NVML_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "source/source.h"
+
+struct nvml_source_opts {
+	/* Show other users' processes with their NVML name (sanitised); when
+	 * false their name stays empty (PF_NAME_VALID clear). */
+	bool show_other_users;
+	const char *proc_root; /* NULL: "/proc"; copied */
+};
+
+/* Loads NVML and opens every GPU. Returns VT_OK with *out set (release it
+ * with source_close), or VT_E_NODRIVER (no library / kernel driver not
+ * loaded), VT_E_MISMATCH (library and kernel driver versions differ),
+ * VT_E_PERM (no permission on the GPU devices) or VT_ERR, with one sentence
+ * in err. Static facts (name, UUID, PCI bus id, power limit, MIG mode) are
+ * read here, once. */
+int nvml_source_open(const struct nvml_source_opts *o, struct source **out, char *err,
+                     size_t errlen);
+
+#endif
