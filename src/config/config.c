@@ -220,8 +220,7 @@ static int apply_value(struct config *c, const struct schema_key *k, const struc
 	return schema_set_ports(c, k, ports, n, err, errlen);
 }
 
-/* Stable sort by line so messages read top to bottom. */
-static void diags_sort(struct config_diags *d, size_t from)
+void config_diags_sort(struct config_diags *d, size_t from)
 {
 	for (size_t i = from + 1; i < d->n; i++) {
 		struct config_diag g = d->items[i];
@@ -279,7 +278,7 @@ int config_load_buffer(struct config *c, const char *name, const char *buf, size
 	}
 	toml_free(&doc);
 	if (diags->n > first) {
-		diags_sort(diags, first);
+		config_diags_sort(diags, first);
 		return VT_ERR;
 	}
 	*c = tmp;

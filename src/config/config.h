@@ -100,6 +100,8 @@ void config_diags_free(struct config_diags *d);
 /* Helpers shared with secrets.c. */
 __attribute__((format(printf, 4, 5))) void config_diag_add(struct config_diags *d, const char *file,
                                                            int line, const char *fmt, ...);
+/* Stable sort of items [from, n) by line, so messages read top to bottom. */
+void config_diags_sort(struct config_diags *d, size_t from);
 /* The candidate closest to word by edit distance when close enough to be a
  * likely typo, else NULL. */
 const char *config_closest(const char *word, const char *const *cands, size_t n);

@@ -216,5 +216,6 @@ int secrets_check(const char *path, struct config_diags *d)
 	}
 	toml_free(&doc);
 	free(buf);
+	config_diags_sort(d, first);
 	return d->n > first ? VT_ERR : VT_OK;
 }
