@@ -1,0 +1,147 @@
+/* app.c: the event loop -- sample on a timer, feed the sinks, handle signals. */
+#include "app.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "export/csv.h"
+#include "export/snapshot_fmt.h"
+#include "export/trace_writer.h"
+
+static int arm_timer(int tfd, double interval)
+{
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	if (interval < 0.001)
+		interval = 0.001;
+	its.it_interval.tv_sec = (time_t)interval;
+	its.it_interval.tv_nsec = (long)((interval - (double)(time_t)interval) * 1e9);
+	its.it_value.tv_nsec = 1; /* first tick at once */
+	return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+static double tick_interval(const struct app *a)
+{
+	double r = a->cfg.refresh_rate;
+	return a->replaying ? r / (a->speed > 0 ? a->speed : 1.0) : r;
+}
+
+/* Next sample: live sources give one; a replay is read until trace time has
+ * moved on by one refresh interval, as a live run would have sampled it. */
+static int next_sample(struct app *a, char *err, size_t errlen)
+{
+	if (!a->replaying)
+		return source_sample(a->src, &a->snap, err, errlen);
+	double want = a->ticks ? a->snap.time + a->cfg.refresh_rate - 1e-6 : 0;
+	int rc;
+	do {
+		rc = source_sample(a->src, &a->snap, err, errlen);
+	} while (rc == VT_OK && a->snap.time < want);
+	return rc;
+}
+
+static void sink_all(struct app *a)
+{
+	char err[VT_ERRMSG_MAX];
+	if (a->live_table) {
+		if (isatty(STDOUT_FILENO))
+			fputs("\033[H\033[2J", stdout);
+		snapshot_fmt_table(stdout, &a->snap);
+		fflush(stdout);
+	}
+	if (a->json_stream) {
+		trace_write_sample(stdout, &a->json, &a->snap);
+	}
+	if (a->record && trace_write_sample(a->record, &a->json, &a->snap) != VT_OK) {
+		fprintf(stderr, "vramtop: writing the trace failed: %s\n", strerror(errno));
+		fclose(a->record);
+		a->record = NULL;
+	}
+	if (a->csv && csv_write_tick(a->csv, &a->snap, NULL, err, sizeof(err)) != VT_OK)
+		fprintf(stderr, "vramtop: csv: %s\n", err);
+}
+
+static void reload(struct app *a, int tfd)
+{
+	struct config_diags d = {0};
+	char buf[600];
+	struct config old = a->cfg;
+	if (config_reload(&a->cfg, a->config_path, &d) != VT_OK) {
+		fprintf(stderr, "vramtop: reload failed, keeping the running config: %s\n",
+		        config_diags_summary(&d, buf, sizeof(buf)));
+	} else {
+		config_changes(&old, &a->cfg, buf, sizeof(buf));
+		fprintf(stderr, "vramtop: config reloaded%s%s\n", buf[0] ? "; changed: " : "", buf);
+		if (old.refresh_rate != a->cfg.refresh_rate)
+			arm_timer(tfd, tick_interval(a));
+	}
+	config_diags_free(&d);
+}
+
+int app_run(struct app *a)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || tfd < 0 || arm_timer(tfd, tick_interval(a)) < 0) {
+		fprintf(stderr, "vramtop: cannot set up the event loop: %s\n", strerror(errno));
+		return 1;
+	}
+	int status = 0;
+	double first_t = -1;
+	bool running = true;
+	while (running) {
+		struct pollfd pf[2] = {{.fd = tfd, .events = POLLIN},
+		                       {.fd = sfd, .events = POLLIN}};
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "vramtop: poll: %s\n", strerror(errno));
+			status = 1;
+			break;
+		}
+		if (pf[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGHUP)
+					reload(a, tfd);
+				else
+					running = false;
+			}
+		}
+		if (!running || !(pf[0].revents & POLLIN))
+			continue;
+		uint64_t expirations;
+		if (read(tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+			break;
+		char err[VT_ERRMSG_MAX] = "";
+		int rc = next_sample(a, err, sizeof(err));
+		if (rc == VT_EOF)
+			break;
+		if (rc != VT_OK) {
+			fprintf(stderr, "vramtop: %s\n", err[0] ? err : "sampling failed");
+			continue; /* a failed refresh is not the end: try again next tick */
+		}
+		a->ticks++;
+		sink_all(a);
+		if (first_t < 0)
+			first_t = a->snap.time;
+		if (a->duration > 0 && a->snap.time - first_t >= a->duration - 1e-6)
+			break;
+	}
+	close(tfd);
+	close(sfd);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	return status;
+}

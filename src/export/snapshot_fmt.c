@@ -1,0 +1,189 @@
+/* snapshot_fmt.c: the --once table and JSON document. */
+#include "export/snapshot_fmt.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/units.h"
+
+static void put_opt_u(struct jsonw *w, const char *key, bool valid, uint64_t v)
+{
+	jsonw_key(w, key);
+	if (valid)
+		jsonw_u64(w, v);
+	else
+		jsonw_null(w);
+}
+
+static void put_opt_str(struct jsonw *w, const char *key, bool valid, const char *v)
+{
+	jsonw_key(w, key);
+	if (valid)
+		jsonw_str(w, v);
+	else
+		jsonw_null(w);
+}
+
+static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
+{
+	jsonw_key(w, "processes");
+	jsonw_arr_begin(w);
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct snap_proc *p = &s->procs[i];
+		if (p->gpu != gi)
+			continue;
+		jsonw_obj_begin(w);
+		jsonw_key(w, "pid");
+		jsonw_i64(w, p->pid);
+		put_opt_u(w, "starttime", p->flags & PF_START_VALID, p->starttime);
+		put_opt_str(w, "user", p->flags & PF_UID_VALID, p->user);
+		put_opt_str(w, "name", p->flags & PF_NAME_VALID, p->name);
+		jsonw_key(w, "type");
+		jsonw_str(w, snap_proc_type_name(p->type));
+		jsonw_key(w, "mps");
+		jsonw_bool(w, p->type & PROC_MPS);
+		put_opt_u(w, "used", p->flags & PF_USED_VALID, p->used);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+}
+
+static void json_gpu(struct jsonw *w, const struct snapshot *s, size_t gi)
+{
+	const struct snap_gpu *g = &s->gpus[gi];
+	uint32_t v = g->valid;
+	jsonw_obj_begin(w);
+	jsonw_key(w, "index");
+	jsonw_u64(w, g->index);
+	put_opt_str(w, "name", v & GM_NAME, g->name);
+	put_opt_str(w, "uuid", v & GM_UUID, g->uuid);
+	put_opt_str(w, "pci_bus_id", v & GM_BUSID, g->pci_bus_id);
+	jsonw_key(w, "state");
+	jsonw_str(w, snap_gpu_state_name(g->state));
+	put_opt_str(w, "error", g->state != GPU_STATE_OK, g->error);
+	jsonw_key(w, "memory");
+	jsonw_obj_begin(w);
+	put_opt_u(w, "total", v & GM_MEM_TOTAL, g->mem_total);
+	put_opt_u(w, "used", v & GM_MEM_USED, g->mem_used);
+	put_opt_u(w, "free", v & GM_MEM_FREE, g->mem_free);
+	put_opt_u(w, "reserved", v & GM_MEM_RESERVED, g->mem_reserved);
+	jsonw_obj_end(w);
+	jsonw_key(w, "utilization");
+	jsonw_obj_begin(w);
+	put_opt_u(w, "gpu_percent", v & GM_UTIL_GPU, g->util_gpu);
+	put_opt_u(w, "memory_percent", v & GM_UTIL_MEM, g->util_mem);
+	jsonw_key(w, "scope");
+	jsonw_str(w, "device");
+	jsonw_obj_end(w);
+	put_opt_u(w, "temperature_c", v & GM_TEMP, g->temp_c);
+	put_opt_u(w, "fan_percent", v & GM_FAN, g->fan_pct);
+	put_opt_u(w, "power_mw", v & GM_POWER, g->power_mw);
+	put_opt_u(w, "power_limit_mw", v & GM_POWER_LIMIT, g->power_limit_mw);
+	put_opt_u(w, "clock_sm_mhz", v & GM_CLOCK_SM, g->clock_sm_mhz);
+	put_opt_u(w, "clock_mem_mhz", v & GM_CLOCK_MEM, g->clock_mem_mhz);
+	put_opt_u(w, "pcie_tx_kbs", v & GM_PCIE_TX, g->pcie_tx_kbs);
+	put_opt_u(w, "pcie_rx_kbs", v & GM_PCIE_RX, g->pcie_rx_kbs);
+	jsonw_key(w, "mig_enabled");
+	if (v & GM_MIG)
+		jsonw_bool(w, g->mig_enabled);
+	else
+		jsonw_null(w);
+	json_procs(w, s, gi);
+	jsonw_obj_end(w);
+}
+
+void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s)
+{
+	jsonw_reset(w);
+	jsonw_obj_begin(w);
+	jsonw_key(w, "version");
+	jsonw_u64(w, SNAPSHOT_JSON_VERSION);
+	jsonw_key(w, "time");
+	jsonw_double(w, s->time, 3);
+	put_opt_str(w, "driver_version", s->driver_valid, s->driver_version);
+	jsonw_key(w, "gpus");
+	jsonw_arr_begin(w);
+	for (size_t i = 0; i < s->ngpus; i++)
+		json_gpu(w, s, i);
+	jsonw_arr_end(w);
+	jsonw_obj_end(w);
+}
+
+/* "N/A" or the number with a suffix. */
+static const char *opt_num(char *buf, size_t len, bool valid, unsigned long long v,
+                           const char *suffix)
+{
+	if (!valid)
+		return "N/A";
+	snprintf(buf, len, "%llu%s", v, suffix);
+	return buf;
+}
+
+static void table_gpu(FILE *out, const struct snapshot *s, size_t gi)
+{
+	const struct snap_gpu *g = &s->gpus[gi];
+	char used[32], total[32], pct[16], util[16], temp[16], power[24];
+	uint32_t v = g->valid;
+	const char *name = (v & GM_NAME) ? g->name : "N/A";
+
+	if (g->state != GPU_STATE_OK) {
+		fprintf(out, "%3u  %-24.24s  %-5s  %s\n", g->index, name,
+		        snap_gpu_state_name(g->state), g->error[0] ? g->error : "");
+		return;
+	}
+	if ((v & GM_MEM_USED) && (v & GM_MEM_TOTAL) && g->mem_total)
+		snprintf(pct, sizeof(pct), "%3.0f%%",
+		         100.0 * (double)g->mem_used / (double)g->mem_total);
+	else
+		snprintf(pct, sizeof(pct), " N/A");
+	fprintf(out, "%3u  %-24.24s  %-5s  %10s / %-10s %s  %5s  %5s  %7s\n", g->index, name, "ok",
+	        (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
+	        (v & GM_MEM_TOTAL) ? units_bytes(total, sizeof(total), g->mem_total) : "N/A", pct,
+	        opt_num(util, sizeof(util), v & GM_UTIL_GPU, g->util_gpu, "%"),
+	        opt_num(temp, sizeof(temp), v & GM_TEMP, g->temp_c, "C"),
+	        opt_num(power, sizeof(power), v & GM_POWER, g->power_mw / 1000, "W"));
+}
+
+static void table_procs(FILE *out, const struct snapshot *s, size_t gi)
+{
+	bool any = false;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct snap_proc *p = &s->procs[i];
+		char used[32];
+		if (p->gpu != gi)
+			continue;
+		if (!any)
+			fprintf(out, "       %-8s  %-12s  %-16s  %10s  %s\n", "PID", "USER", "TYPE",
+			        "USED", "NAME");
+		any = true;
+		fprintf(out, "       %-8d  %-12.12s  %-16s  %10s  %s%s\n", (int)p->pid,
+		        (p->flags & PF_UID_VALID) ? p->user : "?", snap_proc_type_name(p->type),
+		        (p->flags & PF_USED_VALID) ? units_bytes(used, sizeof(used), p->used)
+		                                   : "N/A",
+		        (p->type & PROC_MPS) ? "[MPS] " : "",
+		        (p->flags & PF_NAME_VALID) ? p->name
+		        : (p->flags & PF_GONE)     ? "[exited]"
+		                                   : "[other user]");
+	}
+	if (!any && s->gpus[gi].state == GPU_STATE_OK)
+		fprintf(out, "       no processes\n");
+}
+
+void snapshot_fmt_table(FILE *out, const struct snapshot *s)
+{
+	char when[32] = "";
+	time_t t = (time_t)s->time;
+	struct tm tm;
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(out, "vramtop %s  driver %s  %s\n", VT_VERSION,
+	        s->driver_valid ? s->driver_version : "N/A", when);
+	fprintf(out, "GPU  %-24s  %-5s  %23s %4s  %5s  %5s  %7s\n", "NAME", "STATE", "MEMORY USED",
+	        "", "UTIL", "TEMP", "POWER");
+	for (size_t i = 0; i < s->ngpus; i++) {
+		table_gpu(out, s, i);
+		table_procs(out, s, i);
+	}
+	if (s->ngpus == 0)
+		fprintf(out, "no GPUs found\n");
+}
