@@ -250,6 +250,8 @@ static void nvml_close(struct source *src)
 	for (unsigned int i = 0; i < s->ngpus; i++) {
 		free(s->gpus[i].raw);
 		free(s->gpus[i].rows);
+		free(s->gpus[i].names);
+		free(s->gpus[i].names_prev);
 	}
 	free(s->gpus);
 	free(s->proc_root);

@@ -191,6 +191,14 @@ struct nvml_proc_row {
 	uint64_t used;
 };
 
+/* NVML's name of another user's process, cached by identity (nvml_names.c). */
+struct nvml_name {
+	pid_t pid;
+	uint64_t starttime; /* 0 when /proc did not give it */
+	bool valid;
+	char name[VT_NAME_MAX];
+};
+
 /* Metric bits (enum snap_gpu_metric) a GPU answered NOT_SUPPORTED for: those
  * calls are not made again. */
 struct nvml_gpu {
@@ -202,7 +210,9 @@ struct nvml_gpu {
 	unsigned int raw_cap;
 	struct nvml_proc_row *rows;
 	size_t nrows, rows_cap;
-	unsigned int last_stride; /* stride the last non-empty list was read with */
+	unsigned int last_stride;             /* stride the last non-empty list was read with */
+	struct nvml_name *names, *names_prev; /* this refresh's and the last one's */
+	size_t nnames, nnames_prev, names_cap;
 	/* PCIe figures from the sampler thread, under nvml_source.pcie_mu */
 	unsigned int pcie_tx, pcie_rx;
 	uint32_t pcie_valid; /* GM_PCIE_TX | GM_PCIE_RX */
@@ -248,6 +258,11 @@ unsigned int nvml_stride_measure(const unsigned char *raw, size_t raw_bytes, uns
 /* "535.54.03" -> true: drivers 535.43 .. 535.86 write 32-byte _v3 records. */
 bool nvml_driver_has_bug535(const char *version);
 const char *nvml_errstr(const struct nvml_source *s, int rc);
+
+/* nvml_names.c: call begin once per GPU and refresh (after its rows are
+ * known), then fill for each other user's row, in row order. */
+void nvml_names_begin(struct nvml_gpu *g);
+void nvml_names_fill(struct nvml_source *s, struct nvml_gpu *g, struct snap_proc *p);
 
 /* nvml_pcie.c */
 void nvml_pcie_init(struct nvml_source *s);

@@ -354,9 +354,12 @@ static void gpu_sample(struct nvml_source *s, unsigned int idx, struct snap_gpu 
 
 /* Appends g's rows to the snapshot, resolved through /proc; other users'
  * rows get NVML's process name only when show_other_users is set. */
-static void procs_emit(struct nvml_source *s, const struct nvml_gpu *g, unsigned int pos,
+static void procs_emit(struct nvml_source *s, struct nvml_gpu *g, unsigned int pos,
                        struct snapshot *out)
 {
+	bool names = s->show_other_users && s->fns.system_get_process_name;
+	if (names)
+		nvml_names_begin(g);
 	for (size_t i = 0; i < g->nrows; i++) {
 		const struct nvml_proc_row *r = &g->rows[i];
 		struct snap_proc *p = snapshot_add_proc(out);
@@ -371,13 +374,8 @@ static void procs_emit(struct nvml_source *s, const struct nvml_gpu *g, unsigned
 			continue;
 		p->flags &= ~(uint32_t)PF_NAME_VALID;
 		p->name[0] = '\0';
-		if (!s->show_other_users || !s->fns.system_get_process_name)
-			continue;
-		char buf[1024];
-		memset(buf, 0, sizeof(buf));
-		if (s->fns.system_get_process_name(r->pid, buf, sizeof(buf) - 1) == NVML_SUCCESS &&
-		    vt_sanitize(p->name, sizeof(p->name), buf, strnlen(buf, sizeof(buf))) > 0)
-			p->flags |= PF_NAME_VALID;
+		if (names)
+			nvml_names_fill(s, g, p);
 	}
 }
 
