@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/xalloc.h"
 
@@ -560,18 +561,18 @@ void fake_scenario_default(struct fake_scenario *sc)
 static char *read_file(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open", path);
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) || st.st_size > (off_t)MAX_SCENARIO_BYTES) {
+		snprintf(err, errlen, "%s: cannot open, or larger than %u bytes", path,
+		         MAX_SCENARIO_BYTES);
+		if (f)
+			fclose(f);
 		return NULL;
 	}
-	char *buf = xmalloc(MAX_SCENARIO_BYTES + 1);
-	size_t n = fread(buf, 1, MAX_SCENARIO_BYTES + 1, f);
+	size_t cap = (size_t)st.st_size + 1;
+	char *buf = xmalloc(cap);
+	size_t n = fread(buf, 1, cap - 1, f);
 	fclose(f);
-	if (n > MAX_SCENARIO_BYTES) {
-		snprintf(err, errlen, "%s: larger than %u bytes", path, MAX_SCENARIO_BYTES);
-		free(buf);
-		return NULL;
-	}
 	buf[n] = '\0';
 	return buf;
 }
