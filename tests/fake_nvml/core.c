@@ -194,6 +194,7 @@ __attribute__((destructor)) static void fake_unload(void)
 		total += atomic_load(&calls[f]);
 	if (total != calls_at_dump)
 		stats_dump();
+	atomic_store(&refcount, 0); /* later calls answer UNINITIALIZED */
 	fake_scenario_free(&scenario);
 }
 

@@ -345,7 +345,7 @@ static nvmlReturn_t metric_pair(enum fake_fn fn, nvmlDevice_t dev, int m1, int m
 
 FAKE_API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, struct nvml_utilization *util)
 {
-	double gpu, mem, *pg = util ? &gpu : NULL;
+	double gpu = 0, mem = 0, *pg = util ? &gpu : NULL;
 	nvmlReturn_t r =
 	    metric_pair(FN_nvmlDeviceGetUtilizationRates, dev, M_UTIL_GPU, M_UTIL_MEM, pg, &mem);
 	if (r == NVML_SUCCESS) {
@@ -358,7 +358,7 @@ FAKE_API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, struct nvm
 FAKE_API nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t dev, unsigned int *current,
                                            unsigned int *pending)
 {
-	double c, p, *pc = current && pending ? &c : NULL;
+	double c = 0, p = 0, *pc = current && pending ? &c : NULL;
 	nvmlReturn_t r =
 	    metric_pair(FN_nvmlDeviceGetMigMode, dev, M_MIG_MODE, M_MIG_PENDING, pc, &p);
 	if (r == NVML_SUCCESS) {
@@ -396,7 +396,7 @@ FAKE_API nvmlReturn_t nvmlDeviceGetDecoderUtilization(nvmlDevice_t dev, unsigned
 
 FAKE_API nvmlReturn_t nvmlDeviceGetBAR1MemoryInfo(nvmlDevice_t dev, struct nvml_bar1_memory *bar1)
 {
-	double total, used, *pt = bar1 ? &total : NULL;
+	double total = 0, used = 0, *pt = bar1 ? &total : NULL;
 	nvmlReturn_t r =
 	    metric_pair(FN_nvmlDeviceGetBAR1MemoryInfo, dev, M_BAR1_TOTAL, M_BAR1_USED, pt, &used);
 	if (r == NVML_SUCCESS) {
