@@ -129,6 +129,117 @@ static long double seg_cost(const struct sums *S, size_t a, size_t b)
 	return c > 0 ? c : 0;
 }
 
+/* The grid PELT runs on: every sample for short series, every J-th for long
+ * ones (J = ceil(n / PELT_GRID)), so that a day at 1 Hz stays well under a
+ * second even when one segment spans most of it (PELT keeps every candidate
+ * inside the current segment alive, which is quadratic in its length). */
+#define PELT_GRID 4096
+
+static size_t grid_pos(size_t g, size_t jump, size_t n)
+{
+	size_t p = g * jump;
+	return p < n ? p : n;
+}
+
+/* PELT over grid positions; returns k and fills ends (capacity >= G). */
+static size_t pelt_grid(const struct sums *S, size_t n, size_t jump, size_t m, double beta,
+                        size_t *ends)
+{
+	size_t G = (n + jump - 1) / jump; /* grid indices 0..G, position G is n */
+	long double *F = xmalloc((G + 1) * sizeof(*F));
+	size_t *last = xmalloc((G + 1) * sizeof(*last));
+	size_t *R = xmalloc((G + 1) * sizeof(*R));
+	size_t nr = 1, next_s = 1;
+	R[0] = 0;
+	F[0] = -beta;
+	last[0] = 0;
+	for (size_t T = 1; T <= G; T++) {
+		size_t pT = grid_pos(T, jump, n);
+		/* admit every s that is now far enough behind T; before adding s,
+		 * drop the candidates that can never beat it at any later end:
+		 * F(tau) + C(tau, s) > F(s) (Killick et al., K = 0 for l2) */
+		while (next_s < T && pT - grid_pos(next_s, jump, n) >= m) {
+			size_t s = next_s++;
+			if (!isfinite(F[s]))
+				continue;
+			size_t keep = 0, ps = grid_pos(s, jump, n);
+			for (size_t i = 0; i < nr; i++) {
+				size_t tau = R[i];
+				if (F[tau] + seg_cost(S, grid_pos(tau, jump, n), ps) <= F[s])
+					R[keep++] = tau;
+			}
+			nr = keep;
+			R[nr++] = s;
+		}
+		long double best = INFINITY;
+		size_t arg = 0;
+		for (size_t i = 0; i < nr; i++) {
+			size_t pt = grid_pos(R[i], jump, n);
+			if (pT - pt < m)
+				continue;
+			long double f = F[R[i]] + seg_cost(S, pt, pT) + beta;
+			if (f < best) {
+				best = f;
+				arg = R[i];
+			}
+		}
+		F[T] = best;
+		last[T] = arg;
+	}
+	size_t k = 0;
+	for (size_t g = G; g > 0; g = last[g])
+		k++;
+	size_t j = k;
+	for (size_t g = G; g > 0; g = last[g])
+		ends[--j] = grid_pos(g, jump, n);
+	free(F);
+	free(last);
+	free(R);
+	return k;
+}
+
+/* Moves each change point found on a coarse grid to the best single split
+ * of the span between its neighbours, within one grid step either way. */
+static void refine(const struct sums *S, size_t *ends, size_t k, size_t jump, size_t m)
+{
+	for (size_t i = 0; i + 1 < k; i++) {
+		size_t a = i ? ends[i - 1] : 0, b = ends[i + 1], c = ends[i];
+		size_t lo = c > jump ? c - jump + 1 : 1, hi = c + jump - 1;
+		if (lo < a + m)
+			lo = a + m;
+		if (hi > b - m)
+			hi = b - m;
+		long double best = INFINITY;
+		for (size_t p = lo; p <= hi; p++) {
+			long double f = seg_cost(S, a, p) + seg_cost(S, p, b);
+			if (f < best) {
+				best = f;
+				c = p;
+			}
+		}
+		ends[i] = c;
+	}
+}
+
+/* Drops change points the grid needed only to isolate a step that fell
+ * between two grid positions: those whose removal costs at most beta. */
+static size_t drop_redundant(const struct sums *S, size_t *ends, size_t k, double beta)
+{
+	size_t i = 0;
+	while (i + 1 < k) {
+		size_t a = i ? ends[i - 1] : 0, c = ends[i], b = ends[i + 1];
+		if (seg_cost(S, a, b) <= seg_cost(S, a, c) + seg_cost(S, c, b) + beta) {
+			memmove(&ends[i], &ends[i + 1], (k - i - 1) * sizeof(*ends));
+			k--;
+			if (i)
+				i--;
+			continue;
+		}
+		i++;
+	}
+	return k;
+}
+
 size_t pelt_detect(const double *y, size_t n, const struct pelt_opts *o, size_t **ends)
 {
 	*ends = NULL;
@@ -158,54 +269,16 @@ size_t pelt_detect(const double *y, size_t n, const struct pelt_opts *o, size_t 
 	}
 	free(z);
 
-	long double *F = xmalloc((n + 1) * sizeof(*F));
-	size_t *last = xmalloc((n + 1) * sizeof(*last));
-	size_t *R = xmalloc((n + 1) * sizeof(*R));
-	size_t nr = 1;
-	R[0] = 0;
-	F[0] = -beta;
-	last[0] = 0;
-	for (size_t s = 1; s < m; s++)
-		F[s] = INFINITY;
-	for (size_t T = m; T <= n; T++) {
-		if (T >= 2 * m) {
-			/* s = T - m becomes admissible. Before adding it, drop every
-			 * candidate that can never beat s at any end >= T:
-			 * F(tau) + C(tau, s) > F(s) (K = 0 for l2). */
-			size_t s = T - m, keep = 0;
-			for (size_t i = 0; i < nr; i++) {
-				size_t tau = R[i];
-				if (F[tau] + seg_cost(&S, tau, s) <= F[s])
-					R[keep++] = tau;
-			}
-			nr = keep;
-			R[nr++] = s;
-		}
-		long double best = INFINITY;
-		size_t arg = 0;
-		for (size_t i = 0; i < nr; i++) {
-			long double f = F[R[i]] + seg_cost(&S, R[i], T) + beta;
-			if (f < best) {
-				best = f;
-				arg = R[i];
-			}
-		}
-		F[T] = best;
-		last[T] = arg;
+	size_t jump = n <= PELT_GRID ? 1 : (n + PELT_GRID - 1) / PELT_GRID;
+	size_t *e = xmalloc(((n + jump - 1) / jump + 1) * sizeof(*e));
+	size_t k = pelt_grid(&S, n, jump, m, beta, e);
+	if (jump > 1) {
+		refine(&S, e, k, jump, m);
+		k = drop_redundant(&S, e, k, beta);
+		refine(&S, e, k, jump, m);
 	}
-
-	size_t k = 0;
-	for (size_t idx = n; idx > 0; idx = last[idx])
-		k++;
-	size_t *e = xmalloc(k * sizeof(*e));
-	size_t j = k;
-	for (size_t idx = n; idx > 0; idx = last[idx])
-		e[--j] = idx;
 	free(S.s1);
 	free(S.s2);
-	free(F);
-	free(last);
-	free(R);
 	*ends = e;
 	return k;
 }
@@ -276,40 +349,53 @@ static double time_at(const double *t, size_t i)
 	return t ? t[i] : (double)i;
 }
 
+static void seg_levels(const struct pelt_seg *s, const double *t, double *lo, double *hi,
+                       double *rise)
+{
+	double t0 = time_at(t, s->start), t1 = time_at(t, s->end - 1), tm = 0.5 * (t0 + t1);
+	double a = s->mean + s->slope * (t0 - tm), b = s->mean + s->slope * (t1 - tm);
+	*lo = a < b ? a : b;
+	*hi = a < b ? b : a;
+	*rise = b - a;
+}
+
+/* Labels from each segment's fit and its neighbours' (thresholds: thr is
+ * the larger of 5 noise sigmas and 1 % of the series' range):
+ *  - a rise of more than thr: "load" when it takes at most 2 x min_size
+ *    samples, "warm-up" when the next segment is flat above its mean (it
+ *    levelled off), else "leak"; a fall of more than thr: "release";
+ *  - a flat segment: against the previous one's range of levels, more than
+ *    thr above: "spike" when short (<= 3 x min_size) and followed by a fall
+ *    of more than thr, else "load"; more than thr below: "release", or
+ *    "steady" when it is the return from a spike; otherwise "steady". */
 static void label_all(struct pelt_seg *s, size_t k, const double *t, double thr, size_t m)
 {
 	for (size_t i = 0; i < k; i++) {
-		double t0 = time_at(t, s[i].start), t1 = time_at(t, s[i].end - 1);
-		double tm = 0.5 * (t0 + t1);
-		double lvl_in = s[i].mean + s[i].slope * (t0 - tm);
-		double rise = s[i].slope * (t1 - t0);
-		bool flat = fabs(rise) < thr;
-		double jump_in = 0.0;
-		if (i > 0) {
-			double p0 = time_at(t, s[i - 1].start), p1 = time_at(t, s[i - 1].end - 1);
-			double prev_out = s[i - 1].mean + s[i - 1].slope * (p1 - 0.5 * (p0 + p1));
-			jump_in = lvl_in - prev_out;
-		}
+		double lo, hi, rise;
+		seg_levels(&s[i], t, &lo, &hi, &rise);
+		size_t len = s[i].end - s[i].start;
 		enum pelt_label l = SEG_STEADY;
-		if (!flat && rise > 0) {
+		if (rise > thr) {
+			double nlo, nhi, nrise;
 			bool levels_off = false;
 			if (i + 1 < k) {
-				double n0 = time_at(t, s[i + 1].start),
-				       n1 = time_at(t, s[i + 1].end - 1);
-				bool next_flat = fabs(s[i + 1].slope * (n1 - n0)) < thr;
-				double out = s[i].mean + s[i].slope * (t1 - tm);
-				double next_in =
-				    s[i + 1].mean + s[i + 1].slope * (n0 - 0.5 * (n0 + n1));
-				levels_off = next_flat && next_in > out - thr;
+				seg_levels(&s[i + 1], t, &nlo, &nhi, &nrise);
+				levels_off = fabs(nrise) <= thr && s[i + 1].mean > s[i].mean + thr;
 			}
-			l = levels_off ? SEG_WARMUP : SEG_LEAK;
-		} else if (!flat) {
+			l = len <= 2 * m ? SEG_LOAD : levels_off ? SEG_WARMUP : SEG_LEAK;
+		} else if (rise < -thr) {
 			l = SEG_RELEASE;
-		} else if (jump_in > thr) {
-			bool back_down = i + 1 < k && s[i + 1].mean < s[i].mean - thr;
-			l = back_down && s[i].end - s[i].start <= 3 * m ? SEG_SPIKE : SEG_LOAD;
-		} else if (jump_in < -thr) {
-			l = SEG_RELEASE;
+		} else if (i > 0) {
+			double plo, phi, prise;
+			seg_levels(&s[i - 1], t, &plo, &phi, &prise);
+			if (s[i].mean > phi + thr) {
+				bool back_down = i + 1 < k && s[i + 1].mean < s[i].mean - thr;
+				l = back_down && len <= 3 * m ? SEG_SPIKE : SEG_LOAD;
+			} else if (s[i].mean < plo - thr) {
+				bool after_spike = i >= 2 && s[i - 1].label == SEG_SPIKE &&
+				                   fabs(s[i].mean - s[i - 2].mean) < thr;
+				l = after_spike ? SEG_STEADY : SEG_RELEASE;
+			}
 		}
 		s[i].label = l;
 	}

@@ -31,8 +31,14 @@ double pelt_preset(const char *name);
 /* Noise sigma of y (MAD of first differences, see above); 0 for n < 3. */
 double pelt_sigma(const double *y, size_t n);
 
-/* The optimal segmentation of y[0..n) under the l2 cost, exact (the
- * pruning only drops candidates that can never be optimal). Returns the
+/* The optimal segmentation of y[0..n) under the l2 cost. Exact for n <=
+ * 4096 (the pruning only drops candidates that can never be optimal);
+ * longer series run on a grid of every J-th sample, J = ceil(n / 4096), and
+ * each change point is then moved to the best single split within one grid
+ * step -- exact on clean steps, but a segment shorter than J samples can be
+ * missed (at 1 Hz over a day, J = 22). PELT keeps every candidate inside the
+ * current segment alive, so one long segment would otherwise cost O(L^2);
+ * the grid bounds the worst case. Returns the
  * number of segments k and a malloc'd array *ends of k end indices
  * (exclusive, ascending, ends[k-1] == n); the caller frees it. n == 0:
  * returns 0 and *ends = NULL. Non-finite values are treated as the previous
