@@ -160,10 +160,10 @@ static bool copy_clean(char *dst, size_t cap, const char *src, size_t srcmax)
 	return vt_sanitize(dst, cap, src, n) > 0;
 }
 
-/* Marks g LOST from an NVML status seen while reading it. */
-static void gpu_mark_lost(struct nvml_gpu *g, const char *what)
+void nvml_gpu_mark_lost(struct nvml_gpu *g, const char *what)
 {
 	g->lost = true;
+	g->nrows = 0;
 	g->tmpl.state = GPU_STATE_LOST;
 	snprintf(g->tmpl.error, sizeof(g->tmpl.error), "GPU is lost (fell off the bus) during %s",
 	         what);
@@ -186,7 +186,7 @@ void nvml_gpu_open(struct nvml_source *s, unsigned int i)
 	} while (nvml_retry(s, rc, &att));
 	if (rc == NVML_ERROR_GPU_IS_LOST) {
 		g->dev = NULL;
-		gpu_mark_lost(g, "open");
+		nvml_gpu_mark_lost(g, "open");
 		return;
 	}
 	if (rc != NVML_SUCCESS) {
@@ -238,7 +238,7 @@ void nvml_gpu_open(struct nvml_source *s, unsigned int i)
 		}
 	}
 	if (rc == NVML_ERROR_GPU_IS_LOST)
-		gpu_mark_lost(g, "open");
+		nvml_gpu_mark_lost(g, "open");
 }
 
 static void nvml_close(struct source *src)

@@ -243,6 +243,9 @@ struct nvml_source {
 
 /* nvml.c: gets the handle of GPU i and reads its static facts into tmpl. */
 void nvml_gpu_open(struct nvml_source *s, unsigned int i);
+/* GPU_IS_LOST seen during `what`: g is LOST from now on and never called again
+ * (a GPU off the bus needs a reset and a new handle; restart vramtop). */
+void nvml_gpu_mark_lost(struct nvml_gpu *g, const char *what);
 
 /* nvml_sample.c */
 int nvml_sample(struct source *src, struct snapshot *out, char *err, size_t errlen);

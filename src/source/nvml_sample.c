@@ -153,12 +153,8 @@ static const uint32_t list_type[NVML_LIST_N] = {PROC_COMPUTE, PROC_GRAPHICS, PRO
 
 static void gpu_lost(struct nvml_gpu *g, struct snap_gpu *out, const char *what)
 {
-	g->lost = true;
-	g->tmpl.state = GPU_STATE_LOST;
-	snprintf(g->tmpl.error, sizeof(g->tmpl.error), "GPU is lost (fell off the bus) during %s",
-	         what);
+	nvml_gpu_mark_lost(g, what);
 	*out = g->tmpl;
-	g->nrows = 0;
 }
 
 static void gpu_error(const struct nvml_source *s, struct nvml_gpu *g, struct snap_gpu *out,
