@@ -37,7 +37,7 @@ static double tick_interval(const struct app *a)
 static int next_sample(struct app *a, char *err, size_t errlen)
 {
 	if (!a->replaying)
-		return source_sample(a->src, &a->snap, err, errlen);
+		return app_sample_live(a, err, errlen);
 	double want = a->ticks ? a->snap.time + a->cfg.refresh_rate - 1e-6 : 0;
 	int rc;
 	do {
@@ -84,6 +84,14 @@ static void reload(struct app *a, int tfd)
 	config_diags_free(&d);
 }
 
+int app_sample_live(struct app *a, char *err, size_t errlen)
+{
+	int rc = source_sample(a->src, &a->snap, err, errlen);
+	if (rc == VT_OK)
+		snapshot_drop_procs(&a->snap, PF_GONE); /* vanished: removed silently */
+	return rc;
+}
+
 int app_run(struct app *a)
 {
 	sigset_t mask;
@@ -91,7 +99,7 @@ int app_run(struct app *a)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigprocmask(SIG_BLOCK, &mask, NULL); /* main.c blocked them already */
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sfd < 0 || tfd < 0 || arm_timer(tfd, tick_interval(a)) < 0) {

@@ -31,6 +31,10 @@ struct app {
 	unsigned long ticks;
 };
 
+/* One sample from a live source into a->snap; processes that vanished
+ * between NVML's list and /proc are dropped silently. */
+int app_sample_live(struct app *a, char *err, size_t errlen);
+
 /* Runs until the source ends, --duration passes, or SIGINT/SIGTERM. SIGHUP
  * re-reads the config file; a bad file keeps the running configuration and
  * the reason goes to stderr. Returns a process exit status. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,8 @@ static FILE *open_private(const char *path)
 static int once(struct app *a, bool json)
 {
 	char err[VT_ERRMSG_MAX] = "";
-	int rc = source_sample(a->src, &a->snap, err, sizeof(err));
+	int rc = a->replaying ? source_sample(a->src, &a->snap, err, sizeof(err))
+	                      : app_sample_live(a, err, sizeof(err));
 	if (rc != VT_OK) {
 		fprintf(stderr, "vramtop: %s\n", err[0] ? err : "no sample");
 		return 1;
@@ -314,6 +316,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Block the loop's signals before any source starts a thread (NVML's
+	 * PCIe sampler): threads inherit the mask, so the signals can only reach
+	 * the main thread's signalfd, never kill the process from a helper. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
 	char err[VT_ERRMSG_MAX] = "";
 	int status = 0;
 	if (demo || (cmd && strcmp(cmd, "replay") == 0)) {
@@ -330,6 +342,7 @@ int main(int argc, char **argv)
 	}
 
 	if (want_once) {
+		sigprocmask(SIG_UNBLOCK, &mask, NULL); /* Ctrl-C works as usual */
 		status = once(&a, want_json);
 		goto out;
 	}

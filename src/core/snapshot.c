@@ -49,6 +49,17 @@ struct snap_proc *snapshot_add_proc(struct snapshot *s)
 	return p;
 }
 
+size_t snapshot_drop_procs(struct snapshot *s, uint32_t flags)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < s->nprocs; r++)
+		if (!(s->procs[r].flags & flags))
+			s->procs[w++] = s->procs[r];
+	size_t dropped = s->nprocs - w;
+	s->nprocs = w;
+	return dropped;
+}
+
 void snapshot_copy(struct snapshot *dst, const struct snapshot *src)
 {
 	snapshot_reset(dst);

@@ -108,6 +108,10 @@ void snapshot_free(struct snapshot *s);
 /* Append a zeroed GPU / process; the pointer is valid until the next add. */
 struct snap_gpu *snapshot_add_gpu(struct snapshot *s);
 struct snap_proc *snapshot_add_proc(struct snapshot *s);
+/* Removes, in place and keeping order, every process with any of `flags`
+ * set (e.g. PF_GONE: vanished between NVML's list and /proc). Returns how
+ * many were removed. */
+size_t snapshot_drop_procs(struct snapshot *s, uint32_t flags);
 /* Deep copy src into dst (dst keeps and grows its own capacity). */
 void snapshot_copy(struct snapshot *dst, const struct snapshot *src);
 

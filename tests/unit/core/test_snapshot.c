@@ -65,6 +65,25 @@ static void test_strlcpy_utf8_boundary(void **state)
 	assert_string_equal(buf, "ab");
 }
 
+static void test_drop_procs_keeps_order(void **state)
+{
+	(void)state;
+	struct snapshot s;
+	snapshot_init(&s);
+	for (int i = 0; i < 6; i++) {
+		struct snap_proc *p = snapshot_add_proc(&s);
+		p->pid = i;
+		p->flags = (i % 2) ? PF_GONE : PF_SAME_USER;
+	}
+	assert_int_equal(snapshot_drop_procs(&s, PF_GONE), 3);
+	assert_int_equal(s.nprocs, 3);
+	assert_int_equal(s.procs[0].pid, 0);
+	assert_int_equal(s.procs[1].pid, 2);
+	assert_int_equal(s.procs[2].pid, 4);
+	assert_int_equal(snapshot_drop_procs(&s, PF_GONE), 0);
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -72,6 +91,7 @@ int main(void)
 	    cmocka_unit_test(test_copy_is_deep),
 	    cmocka_unit_test(test_type_names),
 	    cmocka_unit_test(test_strlcpy_utf8_boundary),
+	    cmocka_unit_test(test_drop_procs_keeps_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""test_nvml_scenarios: the real vramtop binary against the NVML simulator,
+one scenario per failure mode of SPEC §8 that touches NVML, plus the config
+failure modes (corrupt at start, SIGHUP reload). Prints TAP.
+usage: test_nvml_scenarios.py VRAMTOP FAKE_NVML_DIR FAKE_NVML_OLD_DIR SCENARIO_DIR"""
+import json, os, signal, subprocess, sys, tempfile, time
+
+VT, FAKE, FAKE_OLD, SCEN = sys.argv[1:5]
+results = []
+
+
+def case(name):
+    def wrap(fn):
+        results.append((name, fn))
+        return fn
+    return wrap
+
+
+class Procs:
+    """Real child processes (sleep) whose PIDs the scenarios name as $PIDn."""
+    def __init__(self, n=3):
+        self.p = [subprocess.Popen(["sleep", "120"]) for _ in range(n)]
+
+    def env(self):
+        return {f"PID{i + 1}": str(p.pid) for i, p in enumerate(self.p)}
+
+    def pid(self, i):
+        return self.p[i - 1].pid
+
+    def close(self):
+        for p in self.p:
+            p.kill()
+            p.wait()
+
+
+def run(scenario, args, procs=None, lib=FAKE, extra_env=None, timeout=20):
+    env = dict(os.environ)
+    env["VRAMTOP_NVML_LIB"] = os.path.join(lib, "libnvidia-ml.so.1")
+    env["VRAMTOP_FAKE_NVML_SCENARIO"] = os.path.join(SCEN, scenario)
+    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # never the developer's config
+    if procs:
+        env.update(procs.env())
+    if extra_env:
+        env.update(extra_env)
+    return subprocess.run([VT] + args, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def once_json(scenario, procs=None, lib=FAKE):
+    r = run(scenario, ["--once", "--json"], procs, lib)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
+    return json.loads(r.stdout), r
+
+
+def starttime(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19])
+
+
+def expect_init_failure(scenario, word):
+    r = run(scenario, ["--once"])
+    assert r.returncode == 2, f"exit {r.returncode}"
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 2, f"want one sentence and the hint, got {lines}"
+    assert word in lines[0].lower(), lines[0]
+    assert "vramtop --demo" in lines[1], lines[1]
+    assert r.stdout == "", r.stdout
+
+
+@case("init fails: driver not loaded -> one sentence, hint, exit 2")
+def _():
+    expect_init_failure("init_nodriver.json", "driver")
+
+
+@case("init fails: library/driver version mismatch -> exit 2")
+def _():
+    expect_init_failure("init_mismatch.json", "version")
+
+
+@case("init fails: no permission -> exit 2")
+def _():
+    expect_init_failure("init_noperm.json", "permission")
+
+
+@case("no NVML library at all -> exit 2 with a hint")
+def _():
+    r = run("basic_2gpu.json", ["--once"], lib="/nonexistent")
+    assert r.returncode == 2 and "--demo" in r.stderr, (r.returncode, r.stderr)
+
+
+def check_basic(d, procs, v2):
+    assert d["version"] == 1 and d["driver_version"] == "550.54.15", d["driver_version"]
+    g0, g1 = d["gpus"]
+    assert [g["state"] for g in d["gpus"]] == ["ok", "ok"]
+    assert g0["memory"]["total"] == 143771 * 2**20, g0["memory"]
+    assert g0["fan_percent"] is None, "a fan the GPU lacks must be null, not 0"
+    assert (g0["memory"]["reserved"] is not None) == v2, g0["memory"]
+    rows = {p["pid"]: p for g in d["gpus"] for p in g["processes"]}
+    assert len(rows) == 3 and len(g0["processes"]) == 2, rows
+    p1, p2, p3 = (rows[procs.pid(i)] for i in (1, 2, 3))
+    assert p1["used"] == 20 * 2**30 and p2["used"] == 4 * 2**30 and p3["used"] == 30 * 2**30
+    assert p2["type"] == "compute+graphics" and p1["type"] == "compute", (p1, p2)
+    for i, p in ((1, p1), (2, p2), (3, p3)):
+        assert p["starttime"] == starttime(procs.pid(i)), (p, starttime(procs.pid(i)))
+        assert p["name"] == "sleep" and p["user"], p
+
+
+@case("two GPUs, compute+graphics merged by PID, identity from /proc")
+def _():
+    procs = Procs()
+    try:
+        d, _ = once_json("basic_2gpu.json", procs)
+        check_basic(d, procs, v2=True)
+    finally:
+        procs.close()
+
+
+@case("old driver library: v1 symbols only, same rows, reserved null")
+def _():
+    procs = Procs()
+    try:
+        d, _ = once_json("basic_2gpu.json", procs, lib=FAKE_OLD)
+        check_basic(d, procs, v2=False)
+    finally:
+        procs.close()
+
+
+@case("table output names the processes and the compute+graphics type")
+def _():
+    procs = Procs()
+    try:
+        r = run("basic_2gpu.json", ["--once"], procs)
+        assert r.returncode == 0, r.stderr
+        assert "compute+graphics" in r.stdout and "20.0 GiB" in r.stdout, r.stdout
+        assert str(procs.pid(3)) in r.stdout
+    finally:
+        procs.close()
+
+
+@case("GPU lost: marked lost with null memory, the other GPU stays live")
+def _():
+    procs = Procs()
+    try:
+        d, r = once_json("gpu_lost.json", procs)
+        assert [g["state"] for g in d["gpus"]] == ["ok", "lost"], d["gpus"]
+        lost = d["gpus"][1]
+        assert lost["memory"]["used"] is None and lost["memory"]["total"] is None
+        assert lost["error"], lost
+        assert d["gpus"][0]["memory"]["used"] > 0
+    finally:
+        procs.close()
+
+
+@case("driver UNKNOWN twice: retried, GPU stays ok")
+def _():
+    procs = Procs()
+    try:
+        d, _ = once_json("unknown_recovers.json", procs)
+        assert [g["state"] for g in d["gpus"]] == ["ok", "ok"], [g["error"] for g in d["gpus"]]
+        assert d["gpus"][0]["memory"]["used"] == 12 * 2**30
+    finally:
+        procs.close()
+
+
+@case("driver UNKNOWN persistently: GPU errored, others live, recovers later")
+def _():
+    procs = Procs()
+    try:
+        r = run("unknown_errors.json", ["--json-stream", "--duration", "2", "-r", "0.5"], procs)
+        assert r.returncode == 0, r.stderr
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        assert len(lines) >= 4, r.stdout
+        first = lines[0]["gpus"]
+        assert first[0].get("state") == "error" and first[1].get("state", "ok") == "ok", first
+        assert "used" not in first[0] or first[0]["used"] is None, "an errored GPU has no numbers"
+        assert first[1]["used"] == 3 * 2**30
+        last = lines[-1]["gpus"]
+        assert last[0].get("state", "ok") == "ok" and last[0]["used"] == 12 * 2**30, last
+    finally:
+        procs.close()
+
+
+@case("INSUFFICIENT_SIZE: buffers grow, every process listed once")
+def _():
+    procs = Procs()
+    try:
+        d, r = once_json("insufficient_size.json", procs)
+        rows = {p["pid"]: p for g in d["gpus"] for p in g["processes"]}
+        assert len(rows) == 3, rows
+        assert rows[procs.pid(1)]["type"] == "compute+graphics"
+        assert r.stderr == "", r.stderr
+    finally:
+        procs.close()
+
+
+@case("driver 535 _v3 stride: exact values read")
+def _():
+    procs = Procs()
+    try:
+        d, _ = once_json("stride535.json", procs)
+        used = sorted((p["used"] >> 30 for g in d["gpus"] for p in g["processes"]), reverse=True)
+        assert used == [20, 10, 5], used
+    finally:
+        procs.close()
+
+
+@case("MPS clients listed once and badged")
+def _():
+    procs = Procs()
+    try:
+        d, _ = once_json("mps.json", procs)
+        rows = {p["pid"]: p for g in d["gpus"] for p in g["processes"]}
+        assert len(rows) == 3, rows
+        assert rows[procs.pid(2)]["mps"] and rows[procs.pid(3)]["mps"], rows
+        assert not rows[procs.pid(1)]["mps"]
+    finally:
+        procs.close()
+
+
+@case("a process that vanished is removed silently")
+def _():
+    procs = Procs()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    try:
+        env = procs.env()
+        env["PID3"] = str(dead.pid)
+        r = run("basic_2gpu.json", ["--once", "--json"], extra_env=env)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        pids = {p["pid"] for g in json.loads(r.stdout)["gpus"] for p in g["processes"]}
+        assert dead.pid not in pids and procs.pid(1) in pids, pids
+    finally:
+        procs.close()
+
+
+@case("hostile process name is sanitised in table and JSON")
+def _():
+    # a same-user process whose comm holds an escape sequence and newline
+    # comm is the executable's file name: make one with an escape and a newline
+    d = tempfile.mkdtemp()
+    exe = os.path.join(d, "ev\x1b[31mil\nnm")
+    os.symlink("/bin/sleep", exe)
+    p = subprocess.Popen([exe, "60"])
+    try:
+        time.sleep(0.2)
+        assert "\x1b" in open(f"/proc/{p.pid}/comm").read(), "the test needs a hostile comm"
+        env = {"PID1": str(p.pid), "PID2": str(p.pid), "PID3": str(p.pid)}
+        r = run("basic_2gpu.json", ["--once"], extra_env=env)
+        assert "\x1b" not in r.stdout and "il\nname" not in r.stdout, repr(r.stdout)
+        r = run("basic_2gpu.json", ["--once", "--json"], extra_env=env)
+        names = {q["name"] for g in json.loads(r.stdout)["gpus"] for q in g["processes"]}
+        assert all(n and "\x1b" not in n and "\n" not in n for n in names), names
+    finally:
+        p.kill()
+        p.wait()
+
+
+@case("corrupt config at start: defaults, FILE:LINE on stderr, still runs")
+def _():
+    procs = Procs()
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write("[general]\nrefresh_rate = 2.0\nrefresh_rat = 3\n")
+        r = run("basic_2gpu.json", ["--once", "--config", f.name], procs)
+        assert r.returncode == 0, r.stderr
+        assert f"{f.name}:3:" in r.stderr and "defaults" in r.stderr, r.stderr
+        assert "refresh_rate" in r.stderr, "a did-you-mean for the typo"
+    finally:
+        procs.close()
+
+
+@case("SIGHUP: a bad file keeps the running config, a good one is applied")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    cfg = os.path.join(d, "config.toml")
+    open(cfg, "w").write("[general]\nrefresh_rate = 0.5\n")
+    env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
+               VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "basic_2gpu.json"), **procs.env())
+    err = open(os.path.join(d, "err"), "w+")
+    vt = subprocess.Popen([VT, "--json-stream", "--config", cfg], env=env,
+                          stdout=subprocess.DEVNULL, stderr=err, text=True)
+    try:
+        time.sleep(1.0)
+        open(cfg, "w").write("[general]\nrefresh_rate = 99\n")
+        vt.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        open(cfg, "w").write("[general]\nrefresh_rate = 2.0\n")
+        vt.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert vt.poll() is None, "vramtop must keep running across reloads"
+        vt.send_signal(signal.SIGTERM)
+        assert vt.wait(5) == 0
+        err.seek(0)
+        text = err.read()
+        lines = text.splitlines()
+        assert any("keeping the running config" in l and f"{cfg}:2:" in l for l in lines), text
+        assert any("reloaded" in l and "general.refresh_rate" in l for l in lines), text
+    finally:
+        if vt.poll() is None:
+            vt.kill()
+        procs.close()
+
+
+def main():
+    print(f"1..{len(results)}")
+    failed = 0
+    for i, (name, fn) in enumerate(results, 1):
+        try:
+            fn()
+            print(f"ok {i} - {name}")
+        except Exception as e:  # noqa: BLE001 -- report every failure as TAP
+            failed += 1
+            print(f"not ok {i} - {name}")
+            for line in (f"{type(e).__name__}: {e}").splitlines():
+                print(f"# {line}")
+    sys.exit(1 if failed else 0)
+
+
+main()
