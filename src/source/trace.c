@@ -103,6 +103,8 @@ static int get_text(struct lex *x, char *dst, size_t cap)
 			return -1;
 		s = raw;
 	}
+	if (dst[0])
+		memset(dst, 0, cap); /* a key given twice: leave no tail of the first */
 	while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
 		i++;
 	if (i == n && n < cap && n <= VT_SANITIZE_MAX) {
@@ -323,6 +325,8 @@ static int parse_proc(struct lex *x, struct snapshot *s)
 		return -1;
 	if (seen != 3)
 		return lex_fail(x, "process without %s", seen & 1 ? "\"pid\"" : "\"gpu\"");
+	if (p->type & PROC_MPS)
+		p->type |= PROC_COMPUTE; /* an MPS client is a compute process */
 	return 0;
 }
 

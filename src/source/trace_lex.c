@@ -244,7 +244,7 @@ static double pow10_small(int e)
 static double parse_double_c(const char *s, size_t n)
 {
 	static locale_t cloc;
-	char buf[128];
+	char buf[512]; /* the longest %f of a double is about 330 characters */
 	if (n >= sizeof(buf))
 		return NAN;
 	memcpy(buf, s, n);

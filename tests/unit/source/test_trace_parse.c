@@ -151,6 +151,18 @@ static void test_lenient_parts(void **state)
 	                          "\"name\":\"a\\tb\\u0007c\\u00e9\\ud83d\\ude00\\udc00\"}]}"),
 	                 VT_OK);
 	assert_string_equal(f->s.procs[0].name, "a bc\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd");
+	/* a key given twice: the last wins and leaves nothing of the first behind */
+	assert_int_equal(
+	    parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"name\":\"long name\",\"name\":\"ab\"}]}"),
+	    VT_OK);
+	assert_string_equal(f->s.gpus[0].name, "ab");
+	static const char zeros[VT_GPU_NAME_MAX];
+	assert_memory_equal(f->s.gpus[0].name + 2, zeros, sizeof(zeros) - 2);
+	/* "mps" alone still makes a compute process */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0}],\"procs\":[{\"gpu\":0,"
+	                          "\"pid\":1,\"type\":\"mps\"}]}"),
+	                 VT_OK);
+	assert_int_equal(f->s.procs[0].type, PROC_COMPUTE | PROC_MPS);
 	/* escaped key */
 	assert_int_equal(parse(f, "{\"\\u0074\":7,\"gp\\u0075s\":[]}"), VT_OK);
 	assert_true(f->s.time == 7.0);
