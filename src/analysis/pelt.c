@@ -365,7 +365,8 @@ static void seg_levels(const struct pelt_seg *s, const double *t, double *lo, do
  *    samples, "warm-up" when the next segment is flat above its mean (it
  *    levelled off), else "leak"; a fall of more than thr: "release";
  *  - a flat segment: against the previous one's range of levels, more than
- *    thr above: "spike" when short (<= 3 x min_size) and followed by a fall
+ *    thr (plus what a sloped neighbour covers in min_size samples) above:
+ *    "spike" when short (<= 3 x min_size) and followed by a fall
  *    of more than thr, else "load"; more than thr below: "release", or
  *    "steady" when it is the return from a spike; otherwise "steady". */
 static void label_all(struct pelt_seg *s, size_t k, const double *t, double thr, size_t m)
@@ -388,10 +389,18 @@ static void label_all(struct pelt_seg *s, size_t k, const double *t, double thr,
 		} else if (i > 0) {
 			double plo, phi, prise;
 			seg_levels(&s[i - 1], t, &plo, &phi, &prise);
-			if (s[i].mean > phi + thr) {
+			/* a sloped neighbour's end may sit up to min_size samples
+			 * off: allow for the level it covers in that time */
+			size_t plen = s[i - 1].end - s[i - 1].start;
+			double pdt =
+			    plen > 1 ? (time_at(t, s[i - 1].end - 1) - time_at(t, s[i - 1].start)) /
+			                   (double)(plen - 1)
+			             : 0.0;
+			double tol = thr + fabs(s[i - 1].slope) * (double)m * pdt;
+			if (s[i].mean > phi + tol) {
 				bool back_down = i + 1 < k && s[i + 1].mean < s[i].mean - thr;
 				l = back_down && len <= 3 * m ? SEG_SPIKE : SEG_LOAD;
-			} else if (s[i].mean < plo - thr) {
+			} else if (s[i].mean < plo - tol) {
 				bool after_spike = i >= 2 && s[i - 1].label == SEG_SPIKE &&
 				                   fabs(s[i].mean - s[i - 2].mean) < thr;
 				l = after_spike ? SEG_STEADY : SEG_RELEASE;
@@ -399,6 +408,31 @@ static void label_all(struct pelt_seg *s, size_t k, const double *t, double thr,
 		}
 		s[i].label = l;
 	}
+}
+
+/* A short segment whose mean lies between its neighbours' is the corner of
+ * a transition (where a ramp meets a plateau, neither fits it): it joins
+ * the neighbour whose mean is closer. Returns the new count. */
+static size_t absorb_corners(const struct linsums *L, struct pelt_seg *s, size_t k, size_t maxlen)
+{
+	size_t i = 1;
+	while (i + 1 < k) {
+		double a = fit_range(L, s[i - 1].start, s[i - 1].end).mean;
+		double c = fit_range(L, s[i].start, s[i].end).mean;
+		double b = fit_range(L, s[i + 1].start, s[i + 1].end).mean;
+		bool between = (a < c && c < b) || (b < c && c < a);
+		if (s[i].end - s[i].start > maxlen || !between) {
+			i++;
+			continue;
+		}
+		if (fabs(c - a) < fabs(c - b))
+			s[i - 1].end = s[i].end;
+		else
+			s[i + 1].start = s[i].start;
+		memmove(&s[i], &s[i + 1], (k - i - 1) * sizeof(*s));
+		k--;
+	}
+	return k;
 }
 
 size_t pelt_segments(const double *t, const double *y, size_t n, const struct pelt_opts *o,
@@ -443,6 +477,7 @@ size_t pelt_segments(const double *t, const double *y, size_t n, const struct pe
 			out[nout++] = (struct pelt_seg){.start = cs, .end = ce};
 		}
 	}
+	nout = absorb_corners(&L, out, nout, 2 * m);
 	for (size_t i = 0; i < nout; i++) {
 		struct fit f = fit_range(&L, out[i].start, out[i].end);
 		out[i].mean = f.mean;
