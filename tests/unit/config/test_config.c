@@ -503,6 +503,20 @@ static void test_print_round_trip(void **state)
 	}
 }
 
+/* The shipped example loads cleanly and equals the defaults. */
+static void test_example_file(void **state)
+{
+	(void)state;
+	struct config c, def;
+	struct config_diags d = {0};
+	config_defaults(&c);
+	config_defaults(&def);
+	if (config_load_file(&c, VT_EXAMPLE_CONFIG, &d) != VT_OK)
+		fail_msg("%s", d.items[0].text);
+	assert_memory_equal(&c, &def, sizeof c);
+	config_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +530,7 @@ int main(void)
 	    cmocka_unit_test(test_set_cli),
 	    cmocka_unit_test(test_check_file),
 	    cmocka_unit_test(test_print_round_trip),
+	    cmocka_unit_test(test_example_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
