@@ -195,12 +195,10 @@ size_t vt_sanitize(char *dst, size_t cap, const char *src, size_t srclen)
 			consume = ascii && u.cp >= 0x40 && u.cp <= 0x7E;
 			break;
 		case ST_STRING:
-			if (ascii && u.cp == BEL)
-				st = ST_GROUND;
+			if ((ascii && u.cp == BEL) || (is_c1(&u) && u.cp == 0x9C))
+				st = ST_GROUND; /* BEL or ST */
 			else if (ascii && u.cp == ESC)
 				st = ST_ESC; /* ESC \ ends it; any other ESC starts anew */
-			else if (is_c1(&u) && u.cp == 0x9C)
-				st = ST_GROUND;
 			break;
 		}
 		if (consume)
