@@ -45,7 +45,7 @@ static int resolve_name(struct snap_proc *p, int dirfd, const struct proc_stat *
 			return rc;
 	}
 	/* argv[0] only matters when comm may have been cut (or is missing) */
-	if (comm_len == 0 || comm_len >= 15) {
+	if (comm_len == 0 || comm_len >= PROCFS_COMM_CUT) {
 		rc = procfs_cmdline_at(dirfd, cmdline, sizeof(cmdline), &cmd_len);
 		if (rc == PROCFS_GONE)
 			return rc;

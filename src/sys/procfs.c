@@ -345,12 +345,10 @@ static bool name_candidate(const char *s, size_t n, const char *comm, size_t com
 size_t procfs_best_name(const char *comm, size_t comm_len, const char *cmdline, size_t cmd_len,
                         char *out, size_t cap)
 {
-	/* TASK_COMM_LEN - 1: the kernel cut the name if it is this long */
-	const size_t comm_cut = 15;
 	const char *name = comm;
 	size_t name_len = comm_len;
 
-	if ((comm_len == 0 || comm_len >= comm_cut) && cmd_len > 0) {
+	if ((comm_len == 0 || comm_len >= PROCFS_COMM_CUT) && cmd_len > 0) {
 		const char *nul = memchr(cmdline, '\0', cmd_len);
 		size_t a0 = nul ? (size_t)(nul - cmdline) : cmd_len;
 		const char *sp = memchr(cmdline, ' ', a0);

@@ -21,6 +21,8 @@ enum procfs_status {
 /* The kernel's comm is at most 15 bytes (TASK_COMM_LEN - 1) for user tasks;
  * kernel threads may show up to 63. Longer names are cut to this minus one. */
 #define PROCFS_COMM_MAX 64
+/* TASK_COMM_LEN - 1: a user task's comm this long may have been cut. */
+#define PROCFS_COMM_CUT 15
 
 struct proc_stat {
 	pid_t pid;                  /* field 1 */
