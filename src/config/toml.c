@@ -253,6 +253,11 @@ static int parse_table_header(struct parser *ps)
 		return -1;
 	if (ps->p >= ps->end || *ps->p != ']')
 		return tl_fail(ps, "expected ']' after the table name");
+	for (size_t c = 0; c < kp.ncomps; c++) {
+		size_t end = c + 1 < kp.ncomps ? kp.starts[c + 1] - 1 : kp.len;
+		if (end == kp.starts[c])
+			return tl_fail(ps, "empty table names are not supported");
+	}
 	ps->p++;
 	return tables_walk(ps, 0, &kp, kp.ncomps, true, &ps->cur);
 }

@@ -199,6 +199,8 @@ static void test_errors(void **state)
 	expect_error("[[a]]\n", 1, "arrays of tables");
 	expect_error("a = \"\"\"x\"\"\"\n", 1, "multi-line strings");
 	expect_error("[a\n", 1, "expected ']'");
+	expect_error("x = 1\n[\"\"]\n", 2, "empty table names");
+	expect_error("[a.'']\n", 1, "empty table names");
 	expect_error("a = 1 # bell \a\n", 1, "control character 0x07 in a comment");
 	expect_error("a = 1\rb = 2\n", 1, "carriage return");
 	expect_error("a = 1\n\xff = 2\n", 2, "invalid UTF-8");
