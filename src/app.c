@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/xalloc.h"
 #include "export/csv.h"
 #include "export/snapshot_fmt.h"
 #include "export/trace_writer.h"
+#include "pipeline/live.h"
 
 static int arm_timer(int tfd, double interval)
 {
@@ -46,13 +48,56 @@ static int next_sample(struct app *a, char *err, size_t errlen)
 	return rc;
 }
 
+/* The CSV's phase and OOM columns from the live analysis. */
+static const struct csv_analysis *csv_columns(struct app *a)
+{
+	static struct csv_gpu_analysis *g;
+	static struct csv_proc_analysis *p;
+	static size_t gcap, pcap;
+	static struct csv_analysis ca;
+	if (!a->la)
+		return NULL;
+	const struct live_view *v = live_view(a->la);
+	if (v->ngpus > gcap) {
+		gcap = v->ngpus;
+		g = xreallocarray(g, gcap, sizeof(*g));
+	}
+	if (v->nprocs > pcap) {
+		pcap = v->nprocs;
+		p = xreallocarray(p, pcap, sizeof(*p));
+	}
+	for (size_t i = 0; i < v->ngpus; i++)
+		g[i] = (struct csv_gpu_analysis){
+		    .valid = true,
+		    .phase = vt_phase_name(v->gpu[i].phase),
+		    .rate_mb_s = v->gpu[i].rate_mb_s,
+		    .has_oom = v->gpu[i].has_oom,
+		    .oom_low_s = v->gpu[i].low_s,
+		    .oom_high_s = v->gpu[i].high_s,
+		    .confidence = v->gpu[i].confidence,
+		};
+	for (size_t i = 0; i < v->nprocs; i++)
+		p[i] = (struct csv_proc_analysis){
+		    .valid = true,
+		    .phase = vt_phase_name(v->proc[i].phase),
+		    .rate_mb_s = v->proc[i].rate_mb_s,
+		};
+	ca = (struct csv_analysis){.gpus = g, .ngpus = v->ngpus, .procs = p, .nprocs = v->nprocs};
+	return &ca;
+}
+
 static void sink_all(struct app *a)
 {
 	char err[VT_ERRMSG_MAX];
+	if (a->la)
+		live_update(a->la, &a->snap);
 	if (a->live_table) {
+		struct fmt_analysis fa = {.view = a->la ? live_view(a->la) : NULL,
+		                          .warn_s = a->cfg.oom_warning_seconds,
+		                          .min_conf = a->cfg.oom_min_confidence};
 		if (isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
-		snapshot_fmt_table(stdout, &a->snap);
+		snapshot_fmt_table(stdout, &a->snap, &fa);
 		fflush(stdout);
 	}
 	if (a->json_stream) {
@@ -63,7 +108,7 @@ static void sink_all(struct app *a)
 		fclose(a->record);
 		a->record = NULL;
 	}
-	if (a->csv && csv_write_tick(a->csv, &a->snap, NULL, err, sizeof(err)) != VT_OK)
+	if (a->csv && csv_write_tick(a->csv, &a->snap, csv_columns(a), err, sizeof(err)) != VT_OK)
 		fprintf(stderr, "vramtop: csv: %s\n", err);
 }
 

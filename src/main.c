@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "export/csv.h"
 #include "export/snapshot_fmt.h"
+#include "pipeline/live.h"
 #include "source/nvml_source.h"
 #include "source/replay.h"
 
@@ -158,7 +159,7 @@ static int once(struct app *a, bool json)
 		fwrite(a->json.buf, 1, a->json.len, stdout);
 		fputc('\n', stdout);
 	} else {
-		snapshot_fmt_table(stdout, &a->snap);
+		snapshot_fmt_table(stdout, &a->snap, NULL);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -363,6 +364,19 @@ int main(int argc, char **argv)
 		}
 	}
 	a.live_table = !a.json_stream && !a.record;
+	if (a.live_table || a.csv) {
+		struct pred_params pp;
+		pred_params_default(&pp);
+		pp.min_sustained_samples = a.cfg.min_sustained_samples;
+		pp.min_rate_mb_s = a.cfg.min_rate_mb_per_sec;
+		pp.refresh_s = a.cfg.refresh_rate;
+		a.la = live_new(a.cfg.algorithm, &pp, err, sizeof(err));
+		if (!a.la) {
+			fprintf(stderr, "vramtop: %s\n", err);
+			status = 1;
+			goto out;
+		}
+	}
 	status = app_run(&a);
 out:
 	if (a.record && fclose(a.record) != 0) {
@@ -371,6 +385,7 @@ out:
 	}
 	if (a.csv)
 		csv_close(a.csv);
+	live_free(a.la);
 	source_close(a.src);
 	snapshot_free(&a.snap);
 	jsonw_free(&a.json);

@@ -119,7 +119,34 @@ static const char *opt_num(char *buf, size_t len, bool valid, unsigned long long
 	return buf;
 }
 
-static void table_gpu(FILE *out, const struct snapshot *s, size_t gi)
+static const char *phase_word(const struct fmt_analysis *fa, enum vt_phase ph)
+{
+	return fa && fa->view ? vt_phase_name(ph) : "";
+}
+
+/* "!!! OOM in 60-120s (confidence 0.82), caused by PID 1234" under a GPU. */
+static void table_oom(FILE *out, const struct snapshot *s, size_t gi, const struct fmt_analysis *fa)
+{
+	if (!fa || !fa->view || gi >= fa->view->ngpus)
+		return;
+	const struct pred_output *o = &fa->view->gpu[gi];
+	if (!o->has_oom || o->high_s > fa->warn_s || o->confidence < fa->min_conf)
+		return;
+	fprintf(out, "     !!! OOM in %.0f-%.0fs (confidence %.2f)", o->low_s, o->high_s,
+	        o->confidence);
+	if (o->culprit_pid) {
+		const char *name = "";
+		for (size_t i = 0; i < s->nprocs; i++)
+			if (s->procs[i].gpu == gi && s->procs[i].pid == o->culprit_pid &&
+			    (s->procs[i].flags & PF_NAME_VALID))
+				name = s->procs[i].name;
+		fprintf(out, ", caused by PID %d%s%s", (int)o->culprit_pid, name[0] ? " " : "",
+		        name);
+	}
+	fputc('\n', out);
+}
+
+static void table_gpu(FILE *out, const struct snapshot *s, size_t gi, const struct fmt_analysis *fa)
 {
 	const struct snap_gpu *g = &s->gpus[gi];
 	char used[32], total[32], pct[16], util[16], temp[16], power[24];
@@ -136,40 +163,59 @@ static void table_gpu(FILE *out, const struct snapshot *s, size_t gi)
 		         100.0 * (double)g->mem_used / (double)g->mem_total);
 	else
 		snprintf(pct, sizeof(pct), " N/A");
-	fprintf(out, "%3u  %-24.24s  %-5s  %10s / %-10s %s  %5s  %5s  %7s\n", g->index, name, "ok",
-	        (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
+	char trend[48] = "";
+	if (fa && fa->view && gi < fa->view->ngpus)
+		snprintf(trend, sizeof(trend), "  %-9s %+8.1f MB/s",
+		         phase_word(fa, fa->view->gpu[gi].phase), fa->view->gpu[gi].rate_mb_s);
+	fprintf(out, "%3u  %-24.24s  %-5s  %10s / %-10s %s  %5s  %5s  %7s%s\n", g->index, name,
+	        "ok", (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
 	        (v & GM_MEM_TOTAL) ? units_bytes(total, sizeof(total), g->mem_total) : "N/A", pct,
 	        opt_num(util, sizeof(util), v & GM_UTIL_GPU, g->util_gpu, "%"),
 	        opt_num(temp, sizeof(temp), v & GM_TEMP, g->temp_c, "C"),
-	        opt_num(power, sizeof(power), v & GM_POWER, g->power_mw / 1000, "W"));
+	        opt_num(power, sizeof(power), v & GM_POWER, g->power_mw / 1000, "W"), trend);
 }
 
-static void table_procs(FILE *out, const struct snapshot *s, size_t gi)
+static const char *proc_label(const struct snap_proc *p)
 {
+	if (p->flags & PF_NAME_VALID)
+		return p->name;
+	if (p->flags & PF_GONE)
+		return "[exited]";
+	if (!(p->flags & PF_UID_VALID))
+		return "-"; /* a replayed trace without names */
+	return "[other user]";
+}
+
+static void table_procs(FILE *out, const struct snapshot *s, size_t gi,
+                        const struct fmt_analysis *fa)
+{
+	bool an = fa && fa->view && fa->view->nprocs == s->nprocs;
 	bool any = false;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct snap_proc *p = &s->procs[i];
-		char used[32];
+		char used[32], trend[64] = "";
 		if (p->gpu != gi)
 			continue;
 		if (!any)
-			fprintf(out, "       %-8s  %-12s  %-16s  %10s  %s\n", "PID", "USER", "TYPE",
-			        "USED", "NAME");
+			fprintf(out, "       %-8s  %-12s  %-16s  %10s  %s%s\n", "PID", "USER",
+			        "TYPE", "USED", an ? "PHASE         MB/s  SURVIVAL  " : "", "NAME");
 		any = true;
-		fprintf(out, "       %-8d  %-12.12s  %-16s  %10s  %s%s\n", (int)p->pid,
+		if (an)
+			snprintf(trend, sizeof(trend), "%-9s %+8.1f  %-8s  ",
+			         vt_phase_name(fa->view->proc[i].phase),
+			         fa->view->proc[i].rate_mb_s,
+			         survival_verdict_name(fa->view->verdict[i]));
+		fprintf(out, "       %-8d  %-12.12s  %-16s  %10s  %s%s%s\n", (int)p->pid,
 		        (p->flags & PF_UID_VALID) ? p->user : "?", snap_proc_type_name(p->type),
 		        (p->flags & PF_USED_VALID) ? units_bytes(used, sizeof(used), p->used)
 		                                   : "N/A",
-		        (p->type & PROC_MPS) ? "[MPS] " : "",
-		        (p->flags & PF_NAME_VALID) ? p->name
-		        : (p->flags & PF_GONE)     ? "[exited]"
-		                                   : "[other user]");
+		        trend, (p->type & PROC_MPS) ? "[MPS] " : "", proc_label(p));
 	}
 	if (!any && s->gpus[gi].state == GPU_STATE_OK)
 		fprintf(out, "       no processes\n");
 }
 
-void snapshot_fmt_table(FILE *out, const struct snapshot *s)
+void snapshot_fmt_table(FILE *out, const struct snapshot *s, const struct fmt_analysis *fa)
 {
 	char when[32] = "";
 	time_t t = (time_t)s->time;
@@ -181,8 +227,9 @@ void snapshot_fmt_table(FILE *out, const struct snapshot *s)
 	fprintf(out, "GPU  %-24s  %-5s  %23s %4s  %5s  %5s  %7s\n", "NAME", "STATE", "MEMORY USED",
 	        "", "UTIL", "TEMP", "POWER");
 	for (size_t i = 0; i < s->ngpus; i++) {
-		table_gpu(out, s, i);
-		table_procs(out, s, i);
+		table_gpu(out, s, i, fa);
+		table_oom(out, s, i, fa);
+		table_procs(out, s, i, fa);
 	}
 	if (s->ngpus == 0)
 		fprintf(out, "no GPUs found\n");

@@ -8,11 +8,22 @@
 
 #include "core/jsonw.h"
 #include "core/snapshot.h"
+#include "pipeline/live.h"
 
 #define SNAPSHOT_JSON_VERSION 1
 
-/* Writes the table. Metrics the driver did not give print as N/A. */
-void snapshot_fmt_table(FILE *out, const struct snapshot *s);
+/* What the table adds when an analysis ran (all optional). */
+struct fmt_analysis {
+	const struct live_view *view; /* NULL: no phase/OOM columns */
+	double warn_s;                /* [alerts] oom_warning_seconds */
+	double min_conf;              /* [alerts] oom_min_confidence */
+};
+
+/* Writes the table. Metrics the driver did not give print as N/A. With an
+ * analysis, each GPU line gets its phase and rate, an OOM warning line when
+ * the predicted range ends within warn_s at min_conf or more, and each
+ * process its phase, rate and survival verdict. */
+void snapshot_fmt_table(FILE *out, const struct snapshot *s, const struct fmt_analysis *fa);
 /* Serialises the --once --json document into w (reset first), no newline. */
 void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s);
 
