@@ -302,9 +302,9 @@ FAKE_API const char *nvmlErrorString(nvmlReturn_t result)
 	case NVML_ERROR_GPU_IS_LOST:
 		return "GPU is lost";
 	case NVML_ERROR_LIB_RM_VERSION_MISMATCH:
-		return "RM has detected an NVML/RM version mismatch";
+		return "Driver/library version mismatch";
 	case NVML_ERROR_ARGUMENT_VERSION_MISMATCH:
-		return "Argument Version Mismatch";
+		return "Argument version mismatch";
 	case NVML_ERROR_UNKNOWN:
 		return "Unknown Error";
 	default:
@@ -370,6 +370,17 @@ static int proc_name_from_os(unsigned int pid, char *out, size_t cap)
 	return 0;
 }
 
+/* nvmlSystemGetProcessName truncates instead of failing (measured). */
+static nvmlReturn_t copy_truncated(char *buf, unsigned int len, const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return NVML_SUCCESS;
+}
+
 FAKE_API nvmlReturn_t nvmlSystemGetProcessName(unsigned int pid, char *name, unsigned int length)
 {
 	nvmlReturn_t r = fake_enter(FN_nvmlSystemGetProcessName);
@@ -381,10 +392,10 @@ FAKE_API nvmlReturn_t nvmlSystemGetProcessName(unsigned int pid, char *name, uns
 		for (size_t i = 0; i < scenario.gpus[g].nprocs; i++) {
 			const struct fake_proc *p = &scenario.gpus[g].procs[i];
 			if (p->pid == pid && p->name[0])
-				return fake_copy_string(name, length, p->name);
+				return copy_truncated(name, length, p->name);
 		}
 	char buf[4096];
 	if (proc_name_from_os(pid, buf, sizeof(buf)))
 		return NVML_ERROR_NOT_FOUND;
-	return fake_copy_string(name, length, buf);
+	return copy_truncated(name, length, buf);
 }

@@ -221,8 +221,9 @@ FAKE_API nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t dev, struct nvml_m
 		return r;
 	if (!mem)
 		return NVML_ERROR_INVALID_ARGUMENT;
+	/* Measured on 580.159.04: any other version answers FUNCTION_NOT_FOUND. */
 	if (mem->version != NVML_MEMORY_V2_VERSION)
-		return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+		return NVML_ERROR_FUNCTION_NOT_FOUND;
 	fake_gpu_memory(g, t, &used, &reserved);
 	mem->total = g->total;
 	mem->reserved = reserved;
@@ -303,8 +304,10 @@ FAKE_API nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t dev, int sensor, uns
 static nvmlReturn_t clock_query(enum fake_fn fn, nvmlDevice_t dev, int type, int base,
                                 unsigned int *mhz)
 {
-	if (type < 0 || type >= NVML_CLOCK_COUNT)
-		return bad_argument(fn);
+	if (type < 0 || type >= NVML_CLOCK_COUNT) { /* the driver says NOT_SUPPORTED */
+		nvmlReturn_t r = fake_enter(fn);
+		return r ? r : NVML_ERROR_NOT_SUPPORTED;
+	}
 	return metric_u32(fn, dev, base + type, mhz);
 }
 
@@ -369,7 +372,7 @@ FAKE_API nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t dev, unsigned int *curre
 }
 
 /* The sampling period real drivers report for the video engines. */
-#define CODEC_PERIOD_US 167000u
+#define CODEC_PERIOD_US 100000u
 
 static nvmlReturn_t codec(enum fake_fn fn, nvmlDevice_t dev, int m, unsigned int *util,
                           unsigned int *period)

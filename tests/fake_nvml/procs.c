@@ -3,6 +3,7 @@
 #include "fake_nvml.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Record layouts the three generations of the calls write. */
@@ -20,23 +21,22 @@ static unsigned long long proc_used(const struct fake_proc *p, double t)
 	return v > 0 ? (unsigned long long)v : 0;
 }
 
-static void write_record(char *out, enum rec rec, size_t stride, const struct fake_proc *p,
-                         double t)
+/* Writes one record field by field, as the driver does: padding bytes are
+ * left as the caller had them. Offsets are those of the nvml.h structs. */
+static void write_record(char *out, enum rec rec, const struct fake_proc *p, double t)
 {
-	if (rec == REC_V1) {
-		struct nvml_process_info_v1 r = {.pid = p->pid, .usedGpuMemory = proc_used(p, t)};
-		memcpy(out, &r, sizeof(r));
+	unsigned long long used = proc_used(p, t), cc = 0;
+	memcpy(out + offsetof(struct nvml_process_info_v3_535, pid), &p->pid, sizeof(p->pid));
+	memcpy(out + offsetof(struct nvml_process_info_v3_535, usedGpuMemory), &used, sizeof(used));
+	if (rec == REC_V1)
 		return;
-	}
-	struct nvml_process_info_v3_535 r = {
-	    .pid = p->pid,
-	    .usedGpuMemory = proc_used(p, t),
-	    .gpuInstanceId = p->gpu_instance,
-	    .computeInstanceId = p->compute_instance,
-	    .usedGpuCcProtectedMemory = 0,
-	};
-	/* The v2 record is the v3 one without its last field. */
-	memcpy(out, &r, stride);
+	memcpy(out + offsetof(struct nvml_process_info_v3_535, gpuInstanceId), &p->gpu_instance,
+	       sizeof(p->gpu_instance));
+	memcpy(out + offsetof(struct nvml_process_info_v3_535, computeInstanceId),
+	       &p->compute_instance, sizeof(p->compute_instance));
+	if (rec == REC_V3 && fake_current()->stride535)
+		memcpy(out + offsetof(struct nvml_process_info_v3_535, usedGpuCcProtectedMemory),
+		       &cc, sizeof(cc));
 }
 
 /* An injected INSUFFICIENT_SIZE, if one is armed for this call; see README.md. */
@@ -88,13 +88,15 @@ static nvmlReturn_t running(enum fake_fn fn, unsigned int list, enum rec rec, nv
 		*count = n;
 		return NVML_ERROR_INSUFFICIENT_SIZE;
 	}
-	if (n > 0 && !infos)
+	if (n > 0 && !infos) {
+		*count = n; /* as measured: the size is reported even here */
 		return NVML_ERROR_INVALID_ARGUMENT;
+	}
 	char *out = infos;
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct fake_proc *p = &g->procs[i];
 		if ((p->lists & list) && fake_proc_visible(p, t)) {
-			write_record(out, rec, stride, p, t);
+			write_record(out, rec, p, t);
 			out += stride;
 		}
 	}

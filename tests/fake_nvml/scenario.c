@@ -43,17 +43,17 @@ static const struct metric_key metric_keys[] = {
     {"utilization_memory", M_UTIL_MEM, 1, SERIES_CONST, 0},
     {"encoder_util", M_ENCODER, 1, SERIES_CONST, 0},
     {"decoder_util", M_DECODER, 1, SERIES_CONST, 0},
-    {"temperature_c", M_TEMP, 1, SERIES_CONST, 35},
-    {"power_w", M_POWER, 1000, SERIES_CONST, 75000},
+    {"temperature_c", M_TEMP, 1, SERIES_CONST, 34},
+    {"power_w", M_POWER, 1000, SERIES_CONST, 120000},
     {"power_limit_w", M_POWER_LIMIT, 1000, SERIES_CONST, 700000},
     {"power_management_limit_w", M_POWER_MGMT_LIMIT, 1000, SERIES_CONST, 700000},
-    {"clock_graphics_mhz", M_CLOCK + NVML_CLOCK_GRAPHICS, 1, SERIES_CONST, 345},
-    {"clock_sm_mhz", M_CLOCK + NVML_CLOCK_SM, 1, SERIES_CONST, 345},
-    {"clock_mem_mhz", M_CLOCK + NVML_CLOCK_MEM, 1, SERIES_CONST, 2619},
-    {"clock_video_mhz", M_CLOCK + NVML_CLOCK_VIDEO, 1, SERIES_CONST, 765},
+    {"clock_graphics_mhz", M_CLOCK + NVML_CLOCK_GRAPHICS, 1, SERIES_CONST, 1980},
+    {"clock_sm_mhz", M_CLOCK + NVML_CLOCK_SM, 1, SERIES_CONST, 1980},
+    {"clock_mem_mhz", M_CLOCK + NVML_CLOCK_MEM, 1, SERIES_CONST, 3201},
+    {"clock_video_mhz", M_CLOCK + NVML_CLOCK_VIDEO, 1, SERIES_CONST, 1545},
     {"max_clock_graphics_mhz", M_MAX_CLOCK + NVML_CLOCK_GRAPHICS, 1, SERIES_CONST, 1980},
     {"max_clock_sm_mhz", M_MAX_CLOCK + NVML_CLOCK_SM, 1, SERIES_CONST, 1980},
-    {"max_clock_mem_mhz", M_MAX_CLOCK + NVML_CLOCK_MEM, 1, SERIES_CONST, 2619},
+    {"max_clock_mem_mhz", M_MAX_CLOCK + NVML_CLOCK_MEM, 1, SERIES_CONST, 3201},
     {"max_clock_video_mhz", M_MAX_CLOCK + NVML_CLOCK_VIDEO, 1, SERIES_CONST, 1545},
     {"fan_pct", M_FAN, 1, SERIES_UNSUPPORTED, 0},
     {"pcie_tx_kbps", M_PCIE_TX, 1, SERIES_CONST, 0},
@@ -66,7 +66,7 @@ static const struct metric_key metric_keys[] = {
     {"mig_pending", M_MIG_PENDING, 1, SERIES_ABSENT, 0},
     {"pstate", M_PSTATE, 1, SERIES_CONST, 0},
     {"compute_mode", M_COMPUTE_MODE, 1, SERIES_CONST, 0},
-    {"bar1_total", M_BAR1_TOTAL, 1, SERIES_CONST, 137438953472.0},
+    {"bar1_total", M_BAR1_TOTAL, 1, SERIES_CONST, 274877906944.0},
     {"bar1_used", M_BAR1_USED, 1, SERIES_CONST, 2097152},
     {"ecc_corrected", M_ECC_CORRECTED, 1, SERIES_CONST, 0},
     {"ecc_uncorrected", M_ECC_UNCORRECTED, 1, SERIES_CONST, 0},
@@ -241,10 +241,10 @@ static void gpu_defaults(struct fake_gpu *g, unsigned int i)
 	snprintf(g->uuid, sizeof(g->uuid), "GPU-5ca1ab1e-0000-4000-8000-0000000000%02x", i);
 	g->pci_bus = 0x18 + 0x10 * i;
 	g->pci_device_id = 0x233510DEu;
-	g->pci_subsystem_id = 0x18BE10DEu;
+	g->pci_subsystem_id = 0x18BF10DEu;
 	g->total = 150754820096ull; /* 143771 MiB */
 	g->reserved.kind = SERIES_CONST;
-	g->reserved.value = 570425344.0; /* 544 MiB */
+	g->reserved.value = 644939776.0; /* 615 MiB, as 580.159.04 reserves */
 	g->lost_at = HUGE_VAL;
 	for (size_t k = 0; k < N_METRIC_KEYS; k++) {
 		g->metric[metric_keys[k].metric].kind = metric_keys[k].kind;
@@ -503,8 +503,8 @@ static int parse_top(struct ctx *c, struct fake_scenario *sc, const cJSON *root)
 		return -1;
 	sc->cuda_version = (int)cuda;
 	if (!cJSON_GetObjectItemCaseSensitive(root, "nvml_version"))
-		snprintf(sc->nvml_version, sizeof(sc->nvml_version), "12.%.70s",
-		         sc->driver_version);
+		snprintf(sc->nvml_version, sizeof(sc->nvml_version), "%d.%.70s",
+		         sc->cuda_version / 1000, sc->driver_version);
 	const cJSON *stride = cJSON_GetObjectItemCaseSensitive(root, "stride535");
 	if (!stride || (cJSON_IsString(stride) && strcmp(stride->valuestring, "auto") == 0))
 		sc->stride535 = driver_has_stride_bug(sc->driver_version);
@@ -543,9 +543,9 @@ static int parse_top(struct ctx *c, struct fake_scenario *sc, const cJSON *root)
 static void scenario_base(struct fake_scenario *sc)
 {
 	memset(sc, 0, sizeof(*sc));
-	vt_strlcpy(sc->driver_version, "550.54.15", sizeof(sc->driver_version));
-	vt_strlcpy(sc->nvml_version, "12.550.54.15", sizeof(sc->nvml_version));
-	sc->cuda_version = 12040;
+	vt_strlcpy(sc->driver_version, "580.159.04", sizeof(sc->driver_version));
+	vt_strlcpy(sc->nvml_version, "13.580.159.04", sizeof(sc->nvml_version));
+	sc->cuda_version = 13000;
 	sc->time_scale = 1.0;
 }
 
