@@ -9,6 +9,8 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,12 +276,46 @@ static void test_shipped_scenarios(void **state)
 	assert_int_equal(lib.shutdown(), NVML_SUCCESS);
 }
 
+static atomic_int unknowns;
+static nvmlDevice_t shared_dev;
+
+static void *hammer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 500; i++) {
+		struct nvml_memory_v2 m = {.version = NVML_MEMORY_V2_VERSION};
+		nvmlReturn_t r = lib.mem2(shared_dev, &m);
+		if (r == NVML_ERROR_UNKNOWN)
+			atomic_fetch_add(&unknowns, 1);
+		else if (r != NVML_SUCCESS)
+			atomic_fetch_add(&unknowns, 100000);
+	}
+	return NULL;
+}
+
+/* A burst is consumed exactly once however many threads call. */
+static void test_threads(void **state)
+{
+	(void)state;
+	use_scenario("threads", "{\"gpus\": [{}], \"faults\": [{\"type\": \"unknown\","
+	                        " \"call\": \"nvmlDeviceGetMemoryInfo\", \"count\": 100}]}");
+	start_at(&lib, "0");
+	shared_dev = dev(&lib, 0);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&unknowns), 100);
+	assert_int_equal(lib.shutdown(), NVML_SUCCESS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_old_variant),       cmocka_unit_test(test_lifecycle),
 	    cmocka_unit_test(test_stats_file),        cmocka_unit_test(test_metrics),
-	    cmocka_unit_test(test_shipped_scenarios),
+	    cmocka_unit_test(test_shipped_scenarios), cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, client_setup, client_teardown);
 }
