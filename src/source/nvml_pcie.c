@@ -2,8 +2,9 @@
  *
  * nvmlDeviceGetPcieThroughput measures over a window: NVML blocks ~20 ms per
  * counter, so TX + RX on 8 GPUs would stall a refresh for ~320 ms. The thread
- * reads them every knobs.pcie_interval_s (5 s by default) and leaves the last
- * figures in struct nvml_gpu under pcie_mu; a refresh only copies them. The
+ * reads them every knobs.pcie_interval_s (5 s by default, the first time one
+ * interval after open) and leaves the last figures in struct nvml_gpu under
+ * pcie_mu; a refresh only copies them. The
  * thread owns its own copy of the device handles and its own lost/unsupported
  * marks, so it shares nothing with the refresh but those figures. */
 #include "source/nvml_api.h"
@@ -44,13 +45,31 @@ static bool pcie_read(struct nvml_source *s, unsigned int i, struct nvml_device 
 	return !(rtx == NVML_ERROR_NOT_SUPPORTED && rrx == NVML_ERROR_NOT_SUPPORTED);
 }
 
+/* Sleeps on pcie_cv (pcie_mu held) for one interval or until stop. */
+static void pcie_wait(struct nvml_source *s)
+{
+	struct timespec due;
+	double iv = s->knobs.pcie_interval_s;
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	due.tv_sec += (time_t)iv;
+	due.tv_nsec += (long)((iv - (double)(time_t)iv) * 1e9);
+	if (due.tv_nsec >= 1000000000L) {
+		due.tv_sec++;
+		due.tv_nsec -= 1000000000L;
+	}
+	while (!s->pcie_stop && pthread_cond_timedwait(&s->pcie_cv, &s->pcie_mu, &due) == 0)
+		;
+}
+
+/* The first round comes one interval after open, not at once: a refresh
+ * right after open (vramtop --once) then always shows PCIe as N/A instead of
+ * racing the thread. */
 static void *pcie_main(void *arg)
 {
 	struct nvml_source *s = arg;
-	struct timespec due;
 
 	pthread_mutex_lock(&s->pcie_mu);
-	while (!s->pcie_stop) {
+	for (pcie_wait(s); !s->pcie_stop; pcie_wait(s)) {
 		for (unsigned int i = 0; i < s->ngpus && !s->pcie_stop; i++) {
 			struct nvml_device *d = s->pcie_devs[i];
 			if (!d)
@@ -61,16 +80,6 @@ static void *pcie_main(void *arg)
 			if (!keep)
 				s->pcie_devs[i] = NULL;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &due);
-		double iv = s->knobs.pcie_interval_s;
-		due.tv_sec += (time_t)iv;
-		due.tv_nsec += (long)((iv - (double)(time_t)iv) * 1e9);
-		if (due.tv_nsec >= 1000000000L) {
-			due.tv_sec++;
-			due.tv_nsec -= 1000000000L;
-		}
-		while (!s->pcie_stop && pthread_cond_timedwait(&s->pcie_cv, &s->pcie_mu, &due) == 0)
-			;
 	}
 	pthread_mutex_unlock(&s->pcie_mu);
 	return NULL;

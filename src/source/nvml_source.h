@@ -6,11 +6,19 @@
  * simulator). Each sample fills, per GPU in NVML index order, memory (v2 with
  * "reserved" where the driver has it), the cheap metrics (utilisation,
  * temperature, power, clocks, fan), PCIe throughput as last sampled by a
- * helper thread (every 5 s: NVML blocks ~20 ms per counter to measure it),
+ * helper thread (every 5 s, first 5 s after open -- N/A until then: NVML
+ * blocks ~20 ms per counter to measure it, 20.5 ms measured on an H200),
  * and the processes of the compute, graphics and MPS lists merged by PID,
  * each resolved through sys/proc_resolve.h. A GPU that reports GPU_IS_LOST
  * is marked LOST and not called again; NVML_ERROR_UNKNOWN is retried three
- * times (1, 2, 4 ms) before that GPU is marked ERROR for this sample. */
+ * times (1, 2, 4 ms) before that GPU is marked ERROR for this sample; the
+ * next sample tries it again.
+ *
+ * mem_used is v2's "used", which excludes mem_reserved (what nvidia-smi shows
+ * too); with the v1 call only, mem_used includes it and GM_MEM_RESERVED is
+ * clear. A process NVML lists but /proc lacks (PF_GONE: it exited meanwhile,
+ * or it lives in another PID namespace) is kept; the model decides. A steady
+ * refresh allocates nothing: buffers keep their capacity. */
 #ifndef VT_NVML_SOURCE_H
 #define VT_NVML_SOURCE_H
 
