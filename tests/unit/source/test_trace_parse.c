@@ -168,6 +168,36 @@ static void test_lenient_parts(void **state)
 	assert_true(f->s.time == 7.0);
 }
 
+static void test_integers_of_every_length(void **state)
+{
+	struct fixture *f = *state;
+	char line[128];
+	uint64_t v = 0;
+	for (int len = 1; len <= 20; len++) {
+		v = v * 10 + (uint64_t)(len % 10 ? len % 10 : 7); /* 1, 12, 123, ... */
+		if (len == 20)
+			v = UINT64_C(18446744073709551615);
+		for (int variant = 0; variant < 3; variant++) {
+			/* the number ends at a comma, a brace or the end of the input */
+			static const char *tail[] = {",\"free\":1}]}", "}]}", ""};
+			snprintf(line, sizeof(line), "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":%llu%s",
+			         (unsigned long long)v, tail[variant]);
+			int rc = parse(f, line);
+			if (variant == 2) {
+				assert_int_equal(rc, VT_ERR);
+				continue;
+			}
+			assert_int_equal(rc, VT_OK);
+			assert_true(f->s.gpus[0].mem_used == v);
+		}
+	}
+	/* digits with a non-digit in the first eight */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":1234:678}]}"), VT_ERR);
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":12345678.5}]}"), VT_OK);
+	assert_int_equal(f->s.gpus[0].mem_used, 12345679);
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":00000000}]}"), VT_ERR);
+}
+
 static void test_interleaved_procs_grouped(void **state)
 {
 	struct fixture *f = *state;
@@ -313,6 +343,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lenient_parts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_integers_of_every_length, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interleaved_procs_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_column_reported, setup, teardown),
