@@ -135,10 +135,8 @@ static unsigned long long clamp_bytes(double v, unsigned long long max)
 void fake_gpu_memory(const struct fake_gpu *g, double t, unsigned long long *used,
                      unsigned long long *reserved)
 {
-	*reserved = g->reserved.kind == SERIES_CONST || g->reserved.kind == SERIES_POINTS ||
-	                    g->reserved.kind == SERIES_RATE
-	                ? clamp_bytes(fake_series_eval(&g->reserved, t), g->total)
-	                : 0;
+	/* "unsupported"/"n/a" evaluate to 0. */
+	*reserved = clamp_bytes(fake_series_eval(&g->reserved, t), g->total);
 	double u = 0;
 	if (g->used.kind == SERIES_ABSENT) {
 		for (size_t i = 0; i < g->nprocs; i++) {

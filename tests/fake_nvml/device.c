@@ -78,27 +78,6 @@ FAKE_API nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *
 	return NVML_ERROR_NOT_FOUND;
 }
 
-/* Hex number at *p up to a separator; -1 when there is none. */
-static long long hex_until(const char **p, char sep)
-{
-	long long v = 0;
-	const char *s = *p;
-	for (; **p && **p != sep; (*p)++) {
-		char ch = **p;
-		int d = ch >= '0' && ch <= '9'   ? ch - '0'
-		        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-		                                 : -1;
-		if (d < 0 || v > 0xFFFFFFFFll)
-			return -1;
-		v = v * 16 + d;
-	}
-	if (*p == s || **p != sep)
-		return -1;
-	(*p)++;
-	return v;
-}
-
 static nvmlReturn_t handle_by_bus(enum fake_fn fn, const char *bus_id, nvmlDevice_t *dev)
 {
 	nvmlReturn_t r = fake_enter(fn);
@@ -106,9 +85,8 @@ static nvmlReturn_t handle_by_bus(enum fake_fn fn, const char *bus_id, nvmlDevic
 		return r;
 	if (!bus_id || !dev)
 		return NVML_ERROR_INVALID_ARGUMENT;
-	const char *p = bus_id;
-	long long dom = hex_until(&p, ':'), bus = hex_until(&p, ':'), d = hex_until(&p, '.');
-	if (dom < 0 || bus < 0 || d < 0)
+	unsigned int dom, bus, d;
+	if (fake_parse_bus_id(bus_id, &dom, &bus, &d))
 		return NVML_ERROR_INVALID_ARGUMENT;
 	struct fake_scenario *sc = fake_current();
 	for (unsigned int i = 0; i < sc->ngpus; i++) {

@@ -220,6 +220,9 @@ void fake_scenario_free(struct fake_scenario *sc);
  * s, locale-independently. Returns 0 and sets *out, or -1. */
 int fake_parse_quantity(const char *s, double *out);
 
+/* Parses "DOMAIN:BUS:DEVICE.FUNCTION" (hex, domain of 4 or 8 digits). 0 or -1. */
+int fake_parse_bus_id(const char *s, unsigned int *dom, unsigned int *bus, unsigned int *dev);
+
 /* Runtime, core.c. All of these are for use inside an exported call. */
 struct fake_scenario *fake_current(void);
 double fake_now(void);

@@ -114,36 +114,6 @@ static int get_number(struct ctx *c, const cJSON *obj, const char *key, double *
 	return 0;
 }
 
-/* Hexadecimal field of a PCI bus id, advancing *p. */
-static unsigned int hex_field(const char **p)
-{
-	unsigned int v = 0;
-	for (;; (*p)++) {
-		char ch = **p;
-		if (ch >= '0' && ch <= '9')
-			v = v * 16 + (unsigned int)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			v = v * 16 + (unsigned int)(ch - 'a' + 10);
-		else if (ch >= 'A' && ch <= 'F')
-			v = v * 16 + (unsigned int)(ch - 'A' + 10);
-		else
-			return v;
-	}
-}
-
-static int parse_bus_id(const char *s, unsigned int *dom, unsigned int *bus, unsigned int *dev)
-{
-	const char *p = s;
-	*dom = hex_field(&p);
-	if (*p++ != ':')
-		return -1;
-	*bus = hex_field(&p);
-	if (*p++ != ':')
-		return -1;
-	*dev = hex_field(&p);
-	return *p == '.' ? 0 : -1;
-}
-
 static int parse_pid(struct ctx *c, const cJSON *j, const char *what, unsigned int *pid)
 {
 	if (cJSON_IsNumber(j) && j->valuedouble >= 1 && j->valuedouble <= 4194304) {
@@ -291,7 +261,7 @@ static int parse_gpu(struct ctx *c, const cJSON *j, unsigned int i, struct fake_
 		return -1;
 	g->pci_device_id = (unsigned int)devid;
 	g->pci_subsystem_id = (unsigned int)subid;
-	if (bus[0] && parse_bus_id(bus, &g->pci_domain, &g->pci_bus, &g->pci_device))
+	if (bus[0] && fake_parse_bus_id(bus, &g->pci_domain, &g->pci_bus, &g->pci_device))
 		return fail(c, "%s.pci_bus_id: \"%s\" is not DOMAIN:BUS:DEVICE.0", what, bus);
 	gpu_format_bus_id(g);
 	if ((it = cJSON_GetObjectItemCaseSensitive(j, "total")) &&
@@ -328,6 +298,19 @@ static int parse_gpu(struct ctx *c, const cJSON *j, unsigned int i, struct fake_
 	return 0;
 }
 
+/* Marks in match[] the functions whose name starts with prefix; returns how many. */
+static int match_prefix(const char *prefix, unsigned char *match)
+{
+	size_t n = strlen(prefix);
+	int hits = 0;
+	for (int f = 0; f < FN_COUNT; f++)
+		if (strncmp(fake_fn_names[f], prefix, n) == 0) {
+			match[f] = 1;
+			hits++;
+		}
+	return hits;
+}
+
 /* Marks in match[] every function whose name starts with one of the prefixes
  * in j (a string or an array of strings); without j, those containing dflt. */
 static int parse_match(struct ctx *c, const cJSON *j, const char *dflt, const char *what,
@@ -345,11 +328,7 @@ static int parse_match(struct ctx *c, const cJSON *j, const char *dflt, const ch
 	for (; one; one = cJSON_IsArray(j) ? one->next : NULL) {
 		if (!cJSON_IsString(one))
 			return fail(c, "%s.call: expected a function name or a list of them", what);
-		size_t n = strlen(one->valuestring);
-		int hits = 0;
-		for (int f = 0; f < FN_COUNT; f++)
-			if (strncmp(fake_fn_names[f], one->valuestring, n) == 0)
-				match[f] = 1, hits++;
+		int hits = match_prefix(one->valuestring, match);
 		if (!hits)
 			return fail(c, "%s.call: no function starts with \"%s\"", what,
 			            one->valuestring);
@@ -466,12 +445,11 @@ static int parse_latency(struct ctx *c, struct fake_scenario *sc, const cJSON *j
 		return fail(c, "latency_us: expected an object of call prefix -> microseconds");
 	cJSON_ArrayForEach(it, j)
 	{
-		unsigned char m[FN_COUNT];
-		cJSON s = {.type = cJSON_String, .valuestring = it->string};
+		unsigned char m[FN_COUNT] = {0};
 		if (!cJSON_IsNumber(it) || it->valuedouble < 0)
 			return fail(c, "latency_us.%s: expected microseconds", it->string);
-		if (parse_match(c, &s, "", "latency_us", m))
-			return -1;
+		if (!match_prefix(it->string, m))
+			return fail(c, "latency_us: no function starts with \"%s\"", it->string);
 		for (int f = 0; f < FN_COUNT; f++)
 			if (m[f])
 				sc->latency_us[f] = (unsigned int)it->valuedouble;

@@ -206,3 +206,36 @@ int fake_series_parse(const cJSON *j, double scale, const char *what, struct fak
 	}
 	return parse_rate(j, scale, what, s, err, errlen);
 }
+
+/* A hexadecimal field of at most 8 digits ending at sep, advancing *p; -1 if none. */
+static long long hex_until(const char **p, char sep)
+{
+	long long v = 0;
+	const char *start = *p;
+	for (; **p && **p != sep; (*p)++) {
+		char ch = **p;
+		int d = ch >= '0' && ch <= '9'   ? ch - '0'
+		        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+		                                 : -1;
+		if (d < 0 || *p - start >= 8)
+			return -1;
+		v = v * 16 + d;
+	}
+	if (*p == start || **p != sep)
+		return -1;
+	(*p)++;
+	return v;
+}
+
+int fake_parse_bus_id(const char *s, unsigned int *dom, unsigned int *bus, unsigned int *dev)
+{
+	const char *p = s;
+	long long d = hex_until(&p, ':'), b = hex_until(&p, ':'), v = hex_until(&p, '.');
+	if (d < 0 || b < 0 || b > 0xFF || v < 0 || v > 0x1F)
+		return -1;
+	*dom = (unsigned int)d;
+	*bus = (unsigned int)b;
+	*dev = (unsigned int)v;
+	return 0;
+}

@@ -86,6 +86,13 @@ static void test_lifecycle(void **state)
 	assert_int_equal(lib.init(), NVML_ERROR_UNKNOWN);
 	use_scenario("notjson", "{\"gpus\": [");
 	assert_int_equal(lib.init(), NVML_ERROR_UNKNOWN);
+	use_scenario("badbus", "{\"gpus\": [{\"pci_bus_id\": \"0000:1G:00.0\"}]}");
+	assert_int_equal(lib.init(), NVML_ERROR_UNKNOWN);
+	use_scenario("badcall", "{\"latency_us\": {\"nvmlNoSuchCall\": 5}, \"gpus\": [{}]}");
+	assert_int_equal(lib.init(), NVML_ERROR_UNKNOWN);
+	use_scenario("badgpu",
+	             "{\"gpus\": [{}], \"faults\": [{\"type\": \"gpu_lost\", \"gpu\": 1}]}");
+	assert_int_equal(lib.init(), NVML_ERROR_UNKNOWN);
 	assert_int_equal(lib.count(&n), NVML_ERROR_UNINITIALIZED);
 	use_shipped("init_nodriver.json");
 	assert_int_equal(lib.init(), NVML_ERROR_DRIVER_NOT_LOADED);
@@ -188,6 +195,7 @@ static void test_metrics(void **state)
 	assert_int_equal(lib.by_bus("0000:9a:00.0", &e), NVML_SUCCESS);
 	assert_ptr_equal(e, d);
 	assert_int_equal(lib.by_bus("0000:9b:00.0", &e), NVML_ERROR_NOT_FOUND);
+	assert_int_equal(lib.by_bus("0000:9a", &e), NVML_ERROR_INVALID_ARGUMENT);
 	assert_int_equal(lib.by_uuid("GPU-abc", &e), NVML_SUCCESS);
 	assert_ptr_equal(e, d);
 	assert_int_equal(lib.by_uuid("GPU-nope", &e), NVML_ERROR_NOT_FOUND);
