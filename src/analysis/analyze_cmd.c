@@ -65,7 +65,38 @@ struct analyze {
 	struct gpu_track *gpus;
 	size_t ngpus, gpus_cap;
 	struct aout out;
+	/* per sample: snap->procs indices grouped by GPU position (a stable
+	 * counting sort), GPU gi's in order[gstart[gi] .. gstart[gi + 1]) */
+	size_t *order, order_cap;
+	size_t *gstart, gstart_cap;
 };
+
+static void group_procs(struct analyze *a, const struct snapshot *snap)
+{
+	if (snap->ngpus + 1 > a->gstart_cap) {
+		a->gstart_cap = snap->ngpus + 1;
+		a->gstart = xreallocarray(a->gstart, a->gstart_cap, sizeof(size_t));
+	}
+	if (snap->nprocs > a->order_cap) {
+		a->order_cap = snap->nprocs;
+		a->order = xreallocarray(a->order, a->order_cap, sizeof(size_t));
+	}
+	memset(a->gstart, 0, (snap->ngpus + 1) * sizeof(size_t));
+	for (size_t k = 0; k < snap->nprocs; k++)
+		if (snap->procs[k].gpu < snap->ngpus)
+			a->gstart[snap->procs[k].gpu + 1]++;
+	for (size_t gi = 0; gi < snap->ngpus; gi++)
+		a->gstart[gi + 1] += a->gstart[gi];
+	/* fill: gstart[gi] walks up, then is shifted back */
+	for (size_t k = 0; k < snap->nprocs; k++) {
+		unsigned gpu = snap->procs[k].gpu;
+		if (gpu < snap->ngpus)
+			a->order[a->gstart[gpu]++] = k;
+	}
+	for (size_t gi = snap->ngpus; gi > 0; gi--)
+		a->gstart[gi] = a->gstart[gi - 1];
+	a->gstart[0] = 0;
+}
 
 static void usage(FILE *f)
 {
@@ -193,15 +224,11 @@ static void tick_gpu(struct analyze *a, const struct snapshot *snap, size_t gi)
 		return;
 	if (g->have_last && t - g->last_t < a->refresh - 1e-6)
 		return; /* the seed's resampling rule */
-	size_t n = 0;
-	for (size_t k = 0; k < snap->nprocs; k++)
-		n += snap->procs[k].gpu == gi;
+	size_t n = a->gstart[gi + 1] - a->gstart[gi];
 	track_grow(g, n);
 	n = 0;
-	for (size_t k = 0; k < snap->nprocs; k++) {
-		const struct snap_proc *p = &snap->procs[k];
-		if (p->gpu != gi)
-			continue;
+	for (size_t k = a->gstart[gi]; k < a->gstart[gi + 1]; k++) {
+		const struct snap_proc *p = &snap->procs[a->order[k]];
 		g->in[n++] = (struct pred_proc_sample){
 		    .pid = p->pid,
 		    .starttime = (p->flags & PF_START_VALID) ? p->starttime : 0,
@@ -236,11 +263,15 @@ static void tick_gpu(struct analyze *a, const struct snapshot *snap, size_t gi)
 			            (double)g->in[j].used / MIB);
 	}
 	if (g->have_last) {
-		aout_gpu_line(&a->out, t, sg->index, &po);
+		/* trace times are unix seconds; a wild one still fits the room */
+		char ts[AOUT_TIME_MAX];
+		size_t tl = aout_time(ts, fmax(-1e15, fmin(1e15, t)));
+		aout_gpu_line(&a->out, ts, tl, sg->index, &po);
 		if (np) {
 			assess(g, np, sg);
 			for (size_t j = 0; j < np; j++)
-				aout_proc_line(&a->out, t, sg->index, g->in[j].pid, &g->pout[j],
+				aout_proc_line(&a->out, ts, tl, sg->index, g->in[j].pid,
+				               &g->pout[j],
 				               survival_verdict_name(g->sr[j].verdict));
 		}
 	}
@@ -275,6 +306,8 @@ static void analyze_free(struct analyze *a)
 		free(g->ps);
 	}
 	free(a->gpus);
+	free(a->order);
+	free(a->gstart);
 }
 
 static int run(struct analyze *a, const char *path)
@@ -300,6 +333,7 @@ static int run(struct analyze *a, const char *path)
 		}
 		if (kind != TREC_SAMPLE || !isfinite(snap.time))
 			continue;
+		group_procs(a, &snap);
 		for (size_t gi = 0; gi < snap.ngpus; gi++)
 			tick_gpu(a, &snap, gi);
 	}

@@ -1,4 +1,7 @@
-/* analyze_out.c: fast, exact JSONL formatting for `vramtop analyze`. */
+/* analyze_out.c: fast, exact JSONL formatting for `vramtop analyze`. Each
+ * line is written through a cursor into room reserved up front (a line is
+ * far below LINE_ROOM bytes), so the hot path has no bounds checks per
+ * fragment and no stdio calls. */
 #include "analysis/analyze_out.h"
 
 #include <math.h>
@@ -7,7 +10,7 @@
 
 #include "core/xalloc.h"
 
-#define LINE_MAX_BYTES 1024 /* room always kept free before a line */
+#define LINE_ROOM 1024 /* room reserved before each line */
 
 static void flush(struct aout *o)
 {
@@ -33,28 +36,22 @@ int aout_close(struct aout *o)
 	return o->failed ? -1 : 0;
 }
 
-static void reserve(struct aout *o)
+/* A cursor with at least LINE_ROOM bytes behind it. */
+static char *begin(struct aout *o)
 {
-	if (AOUT_BUF - o->len < LINE_MAX_BYTES)
+	if (AOUT_BUF - o->len < LINE_ROOM)
 		flush(o);
+	return o->buf + o->len;
 }
 
-static void put(struct aout *o, const char *s, size_t n)
+static void end(struct aout *o, const char *p)
 {
-	if (n > AOUT_BUF - o->len)
-		flush(o);
-	if (n > AOUT_BUF) { /* never with this file's lines */
-		if (fwrite(s, 1, n, o->f) != n)
-			o->failed = true;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
+	o->len = (size_t)(p - o->buf);
 }
 
-#define PUTS(o, lit) put((o), (lit), sizeof(lit) - 1)
+#define LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-static void put_u64(struct aout *o, uint64_t v)
+static char *fmt_u64(char *p, uint64_t v)
 {
 	char tmp[24];
 	int i = sizeof(tmp);
@@ -62,138 +59,160 @@ static void put_u64(struct aout *o, uint64_t v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	put(o, tmp + i, sizeof(tmp) - (size_t)i);
+	size_t n = sizeof(tmp) - (size_t)i;
+	memcpy(p, tmp + i, n);
+	return p + n;
 }
 
-static void put_i64(struct aout *o, int64_t v)
+static char *fmt_i64(char *p, int64_t v)
 {
 	if (v < 0) {
-		PUTS(o, "-");
-		put_u64(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64(o, (uint64_t)v);
+		*p++ = '-';
+		return fmt_u64(p, (uint64_t)0 - (uint64_t)v);
 	}
+	return fmt_u64(p, (uint64_t)v);
 }
 
-void aout_fixed(struct aout *o, double v, int decimals)
+static char *fmt_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* v with `decimals` digits exactly as "%.*f" would print it; at most 330
+ * bytes (DBL_MAX has 309 digits). */
+static char *fmt_fixed(char *p, double v, int decimals)
 {
 	static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
 	static const uint64_t u10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-	if (!isfinite(v)) {
-		PUTS(o, "null");
-		return;
-	}
+	if (!isfinite(v))
+		return LIT(p, "null");
 	if (decimals < 0)
 		decimals = 0;
 	if (decimals > 6)
 		decimals = 6;
 	double x = v * p10[decimals];
 	double ax = fabs(x);
-	/* x carries at most half an ulp of error: when the true value is not
-	 * that close to a .5 tie, rounding x gives printf's digits */
+	/* x is off the true value by at most half an ulp: away from a .5 tie,
+	 * rounding x gives printf's digits; near one, ask printf */
 	if (ax < 4e15 && fabs(ax - floor(ax) - 0.5) > 1e-6 + ax * 4e-16) {
 		uint64_t q = (uint64_t)floor(ax + 0.5);
 		if (v < 0)
-			PUTS(o, "-");
-		put_u64(o, q / u10[decimals]);
+			*p++ = '-';
+		p = fmt_u64(p, q / u10[decimals]);
 		if (decimals) {
-			char frac[8];
 			uint64_t r = q % u10[decimals];
-			for (int i = decimals - 1; i >= 0; i--) {
-				frac[i] = (char)('0' + r % 10);
+			*p = '.';
+			for (int i = decimals; i >= 1; i--) {
+				p[i] = (char)('0' + r % 10);
 				r /= 10;
 			}
-			PUTS(o, ".");
-			put(o, frac, (size_t)decimals);
+			p += decimals + 1;
 		}
-		return;
+		return p;
 	}
 	char tmp[400];
 	int n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
-	if (n <= 0 || (size_t)n >= sizeof(tmp)) {
-		PUTS(o, "null");
-		return;
-	}
+	if (n <= 0 || (size_t)n >= sizeof(tmp) || n > 340)
+		return LIT(p, "null");
 	for (int i = 0; i < n; i++) /* a decimal comma from LC_NUMERIC */
 		if (tmp[i] == ',')
 			tmp[i] = '.';
-	put(o, tmp, (size_t)n);
+	memcpy(p, tmp, (size_t)n);
+	return p + n;
 }
 
-static void put_str(struct aout *o, const char *s)
+void aout_fixed(struct aout *o, double v, int decimals)
 {
-	put(o, s, strlen(s));
+	end(o, fmt_fixed(begin(o), v, decimals));
 }
 
-void aout_gpu_line(struct aout *o, double t, unsigned gpu, const struct pred_output *po)
+size_t aout_time(char *dst, double t)
 {
-	reserve(o);
-	PUTS(o, "{\"t\":");
-	aout_fixed(o, t, 3);
-	PUTS(o, ",\"gpu\":");
-	put_u64(o, gpu);
-	PUTS(o, ",\"phase\":\"");
-	put_str(o, vt_phase_name(po->phase));
-	PUTS(o, "\",\"rate_mb_s\":");
-	aout_fixed(o, po->rate_mb_s, 2);
+	return (size_t)(fmt_fixed(dst, t, 3) - dst);
+}
+
+void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
+                   const struct pred_output *po)
+{
+	char *p = begin(o);
+	p = LIT(p, "{\"t\":");
+	memcpy(p, t, tlen);
+	p += tlen;
+	p = LIT(p, ",\"gpu\":");
+	p = fmt_u64(p, gpu);
+	p = LIT(p, ",\"phase\":\"");
+	p = fmt_str(p, vt_phase_name(po->phase));
+	p = LIT(p, "\",\"rate_mb_s\":");
+	p = fmt_fixed(p, po->rate_mb_s, 2);
 	if (po->has_oom) {
-		PUTS(o, ",\"oom\":{\"low_s\":");
-		aout_fixed(o, po->low_s, 1);
-		PUTS(o, ",\"high_s\":");
-		aout_fixed(o, po->high_s, 1);
-		PUTS(o, ",\"confidence\":");
-		aout_fixed(o, po->confidence, 3);
-		PUTS(o, "}");
+		p = LIT(p, ",\"oom\":{\"low_s\":");
+		p = fmt_fixed(p, po->low_s, 1);
+		p = LIT(p, ",\"high_s\":");
+		p = fmt_fixed(p, po->high_s, 1);
+		p = LIT(p, ",\"confidence\":");
+		p = fmt_fixed(p, po->confidence, 3);
+		p = LIT(p, "}");
 	} else {
-		PUTS(o, ",\"oom\":null");
+		p = LIT(p, ",\"oom\":null");
 	}
-	PUTS(o, ",\"culprit_pid\":");
+	p = LIT(p, ",\"culprit_pid\":");
 	if (po->has_oom && po->culprit_pid > 0)
-		put_i64(o, po->culprit_pid);
+		p = fmt_i64(p, po->culprit_pid);
 	else
-		PUTS(o, "null");
-	PUTS(o, "}\n");
+		p = LIT(p, "null");
+	p = LIT(p, "}\n");
+	end(o, p);
 }
 
-void aout_proc_line(struct aout *o, double t, unsigned gpu, pid_t pid,
+void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pid_t pid,
                     const struct pred_proc_out *pp, const char *verdict)
 {
-	reserve(o);
-	PUTS(o, "{\"t\":");
-	aout_fixed(o, t, 3);
-	PUTS(o, ",\"gpu\":");
-	put_u64(o, gpu);
-	PUTS(o, ",\"pid\":");
-	put_i64(o, pid);
-	PUTS(o, ",\"phase\":\"");
-	put_str(o, vt_phase_name(pp->phase));
-	PUTS(o, "\",\"rate_mb_s\":");
-	aout_fixed(o, pp->rate_mb_s, 2);
-	PUTS(o, ",\"verdict\":\"");
-	put_str(o, verdict);
-	PUTS(o, "\"}\n");
+	char *p = begin(o);
+	p = LIT(p, "{\"t\":");
+	memcpy(p, t, tlen);
+	p += tlen;
+	p = LIT(p, ",\"gpu\":");
+	p = fmt_u64(p, gpu);
+	p = LIT(p, ",\"pid\":");
+	p = fmt_i64(p, pid);
+	p = LIT(p, ",\"phase\":\"");
+	p = fmt_str(p, vt_phase_name(pp->phase));
+	p = LIT(p, "\",\"rate_mb_s\":");
+	p = fmt_fixed(p, pp->rate_mb_s, 2);
+	p = LIT(p, ",\"verdict\":\"");
+	p = fmt_str(p, verdict);
+	p = LIT(p, "\"}\n");
+	end(o, p);
 }
 
 void aout_segment_line(struct aout *o, unsigned gpu, bool has_pid, pid_t pid,
                        const struct pelt_seg *s, const char *label)
 {
-	reserve(o);
-	PUTS(o, "{\"gpu\":");
-	put_u64(o, gpu);
-	PUTS(o, ",\"pid\":");
+	/* four numbers of up to 340 bytes each would not fit LINE_ROOM: the
+	 * mean and slope are clamped to a range no GPU reaches */
+	double mean = fmax(-1e15, fmin(1e15, s->mean));
+	double slope = fmax(-1e15, fmin(1e15, s->slope));
+	double t0 = fmax(-1e15, fmin(1e15, s->t_start)), t1 = fmax(-1e15, fmin(1e15, s->t_end));
+	char *p = begin(o);
+	p = LIT(p, "{\"gpu\":");
+	p = fmt_u64(p, gpu);
+	p = LIT(p, ",\"pid\":");
 	if (has_pid)
-		put_i64(o, pid);
+		p = fmt_i64(p, pid);
 	else
-		PUTS(o, "null");
-	PUTS(o, ",\"start\":");
-	aout_fixed(o, s->t_start, 3);
-	PUTS(o, ",\"end\":");
-	aout_fixed(o, s->t_end, 3);
-	PUTS(o, ",\"mean_mb\":");
-	aout_fixed(o, s->mean, 2);
-	PUTS(o, ",\"slope_mb_s\":");
-	aout_fixed(o, s->slope, 3);
-	PUTS(o, ",\"label\":\"");
-	put_str(o, label);
-	PUTS(o, "\"}\n");
+		p = LIT(p, "null");
+	p = LIT(p, ",\"start\":");
+	p = fmt_fixed(p, t0, 3);
+	p = LIT(p, ",\"end\":");
+	p = fmt_fixed(p, t1, 3);
+	p = LIT(p, ",\"mean_mb\":");
+	p = fmt_fixed(p, mean, 2);
+	p = LIT(p, ",\"slope_mb_s\":");
+	p = fmt_fixed(p, slope, 3);
+	p = LIT(p, ",\"label\":\"");
+	p = fmt_str(p, label);
+	p = LIT(p, "\"}\n");
+	end(o, p);
 }

@@ -32,8 +32,15 @@ int aout_close(struct aout *o);
  * for NaN and infinities. Exposed for tests. */
 void aout_fixed(struct aout *o, double v, int decimals);
 
-void aout_gpu_line(struct aout *o, double t, unsigned gpu, const struct pred_output *po);
-void aout_proc_line(struct aout *o, double t, unsigned gpu, pid_t pid,
+/* Formats a time with 3 decimals into dst (room for AOUT_TIME_MAX bytes, no
+ * NUL); returns the length. A tick formats its time once for all lines. */
+#define AOUT_TIME_MAX 340
+size_t aout_time(char *dst, double t);
+
+/* Lines of one tick; t/tlen is the time from aout_time. */
+void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
+                   const struct pred_output *po);
+void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pid_t pid,
                     const struct pred_proc_out *pp, const char *verdict);
 void aout_segment_line(struct aout *o, unsigned gpu, bool has_pid, pid_t pid,
                        const struct pelt_seg *s, const char *label);

@@ -31,25 +31,28 @@ struct phase_state phase_update(struct phase_detector *d, double delta_mb, doubl
 		return phase_current(d);
 	/* deque(maxlen=W).append */
 	if (d->wlen < PHASE_WINDOW) {
-		d->w[(d->whead + d->wlen) % PHASE_WINDOW] = rate;
-		d->wlen++;
+		d->w[d->wlen++] = rate; /* whead stays 0 until the window is full */
 	} else {
 		d->w[d->whead] = rate;
-		d->whead = (d->whead + 1) % PHASE_WINDOW;
+		d->whead = d->whead + 1 == PHASE_WINDOW ? 0 : d->whead + 1;
 	}
 	if (d->wlen < 3)
 		return (struct phase_state){PHASE_STABLE, 0, 0.0, 0.0};
 
 	int n = d->wlen;
-	/* sum() in window order, starting from the integer 0 */
+	/* the window oldest first, as the deque iterates */
+	double r[PHASE_WINDOW];
+	for (int i = 0, j = d->whead; i < n; i++, j = j + 1 == PHASE_WINDOW ? 0 : j + 1)
+		r[i] = d->w[j];
+	/* sum() left to right, starting from the integer 0 */
 	double sum = 0.0;
 	for (int i = 0; i < n; i++)
-		sum += d->w[(d->whead + i) % PHASE_WINDOW];
+		sum += r[i];
 	double mean = sum / n;
 	double sq = 0.0;
 	int pos = 0, neg = 0;
 	for (int i = 0; i < n; i++) {
-		double x = d->w[(d->whead + i) % PHASE_WINDOW];
+		double x = r[i];
 		double e = x - mean;
 		sq += e * e; /* (x - mean) ** 2 is correctly rounded, as e * e */
 		if (x > d->noise)
