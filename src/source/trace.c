@@ -37,6 +37,7 @@ struct trace_reader {
 static int get_u64(struct lex *x, uint64_t max, const char *what, uint64_t *out)
 {
 	struct lex_num n;
+	*out = 0;
 	if (lex_number(x, &n) < 0)
 		return -1;
 	if (n.neg && (n.is_int ? n.u != 0 : n.d != 0.0))
