@@ -1,0 +1,159 @@
+/* trace_read.c: reading trace files line by line -- plain or gzip through
+ * zlib, in large chunks, lines parsed in place where they do not straddle a
+ * chunk; the schema is trace.c. */
+#include "source/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/error.h"
+#include "core/xalloc.h"
+
+#define TRACE_LINE_MAX (16u << 20) /* a longer line is an error for that line */
+#define TRACE_CHUNK    (256u << 10)
+
+struct trace_reader {
+	gzFile gz;
+	char *chunk;
+	size_t chunk_len, chunk_pos;
+	char *line; /* a line that spans chunks is gathered here */
+	size_t line_len, line_cap;
+	bool too_long, eof;
+	unsigned long lineno;
+};
+
+struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
+{
+	errno = 0;
+	gzFile gz = gzopen(path, "rb");
+	if (!gz) {
+		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+		return NULL;
+	}
+	gzbuffer(gz, 128u << 10);
+	struct trace_reader *r = xcalloc(1, sizeof(*r));
+	r->gz = gz;
+	r->chunk = xmalloc(TRACE_CHUNK);
+	return r;
+}
+
+void trace_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	gzclose(r->gz);
+	free(r->chunk);
+	free(r->line);
+	free(r);
+}
+
+unsigned long trace_line(const struct trace_reader *r)
+{
+	return r->lineno;
+}
+
+static void gather(struct trace_reader *r, const char *p, size_t n)
+{
+	if (r->too_long || r->line_len + n > TRACE_LINE_MAX) {
+		r->too_long = true;
+		r->line_len = 0;
+		return;
+	}
+	if (r->line_len + n > r->line_cap) {
+		size_t cap = r->line_cap ? r->line_cap : 4096;
+		while (cap < r->line_len + n)
+			cap *= 2;
+		r->line = xreallocarray(r->line, cap, 1);
+		r->line_cap = cap;
+	}
+	memcpy(r->line + r->line_len, p, n);
+	r->line_len += n;
+}
+
+/* Next line without its newline: 1 with *p and *n set (in a buffer of r, valid
+ * until the next call), 0 at the end, -1 on a read error (err filled). */
+static int next_line(struct trace_reader *r, const char **p, size_t *n, char *err, size_t errlen)
+{
+	r->line_len = 0;
+	r->too_long = false;
+	for (;;) {
+		if (r->chunk_pos < r->chunk_len) {
+			char *s = r->chunk + r->chunk_pos;
+			size_t avail = r->chunk_len - r->chunk_pos;
+			char *nl = memchr(s, '\n', avail);
+			if (nl) {
+				size_t k = (size_t)(nl - s);
+				r->chunk_pos += k + 1;
+				if (r->line_len == 0 && !r->too_long) {
+					*p = s, *n = k;
+					return 1;
+				}
+				gather(r, s, k);
+				*p = r->line, *n = r->line_len;
+				return 1;
+			}
+			gather(r, s, avail);
+			r->chunk_pos = r->chunk_len;
+		}
+		if (r->eof)
+			break;
+		int got = gzread(r->gz, r->chunk, TRACE_CHUNK);
+		if (got <= 0) {
+			int zerr = Z_OK;
+			const char *msg = gzerror(r->gz, &zerr);
+			r->eof = true;
+			r->chunk_pos = r->chunk_len = 0;
+			if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+				snprintf(err, errlen, "%lu: read error: %s", r->lineno + 1,
+				         zerr == Z_BUF_ERROR ? "truncated gzip stream" : msg);
+				return -1;
+			}
+			break;
+		}
+		r->chunk_pos = 0;
+		r->chunk_len = (size_t)got;
+	}
+	if (r->line_len || r->too_long) { /* a last line without newline */
+		*p = r->line, *n = r->line_len;
+		return 1;
+	}
+	return 0;
+}
+
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+int trace_next(struct trace_reader *r, enum trace_rec_kind *kind, struct snapshot *snap,
+               struct trace_event *ev, char *err, size_t errlen)
+{
+	const char *p;
+	size_t n;
+	for (;;) {
+		int got = next_line(r, &p, &n, err, errlen);
+		if (got < 0)
+			return VT_ERR;
+		if (got == 0)
+			return VT_EOF;
+		r->lineno++;
+		if (r->too_long) {
+			snprintf(err, errlen, "%lu: line longer than %u MiB", r->lineno,
+			         TRACE_LINE_MAX >> 20);
+			return VT_ERR;
+		}
+		if (!blank(p, n))
+			break;
+	}
+	char msg[VT_ERRMSG_MAX];
+	int rc = trace_parse_line(p, n, kind, snap, ev, msg, sizeof(msg));
+	if (rc != VT_OK)
+		snprintf(err, errlen, "%lu: %s", r->lineno, msg);
+	return rc;
+}
