@@ -188,7 +188,7 @@ class Series:
         b_seg = P.ols(i0, n)[0]
         b_h, mt_h, my_h, _ = P.ols(n - half, n)
         b_mid = b_h
-        if b_mid < min_rate:
+        if b_mid < min_rate or b_mid <= 1e-9:
             return None
         # the rate's own fluctuation: slopes of disjoint blocks of the segment
         nb = max(2, min(MAX_BLOCKS, L // BLOCK_MIN))
@@ -208,7 +208,9 @@ class Series:
         h_trough = max(0.0, cap_mb - (HW * trough + (1 - HW) * peak))
         # over a horizon T the block fluctuations average out as sqrt(tau/T)
         t_mid = h_peak / b_mid
-        du = Z_RATE * sd * math.sqrt(tau / max(t_mid, tau)) + U0 * b_mid
+        du = U0 * b_mid
+        if tau > 0:
+            du += Z_RATE * sd * math.sqrt(tau / max(t_mid, tau))
         b_lo = max(b_mid - du, B_FLOOR * b_mid, min(b_seg, b_mid) * B_FLOOR)
         b_hi = max(b_mid + du, b_seg)
         low = min(HORIZON, h_peak / b_hi)
@@ -219,13 +221,13 @@ class Series:
         conf = max(0.0, min(1.0, 0.3 / K_EVID * rho))
         return low, high, conf, b_mid
 
-    def rise_since(s, t0):
-        """How much this series rose since time t0 (0 before it existed)."""
-        if not s.ts:
+    def rise_over(s, L):
+        """The trend rise of this series over (at most) its last L samples."""
+        m = min(L, len(s.ts))
+        if m < 3 or s.P is None:
             return 0.0
-        i = bisect.bisect_left(s.ts, t0)
-        base = s.ys[i] if i < len(s.ts) and s.ts[0] <= t0 else 0.0
-        return s.ys[-1] - base
+        n = len(s.ts)
+        return s.P.ols(n - m, n)[0] * (s.ts[-1] - s.ts[n - m])
 
 
 def load(path):
@@ -259,16 +261,15 @@ class Predictor:
         a = s.gpu.analyze(MIN_RATE)
         out = dict(phase=a["phase"], rate_mb_s=round(a["rate"], 2), oom=None)
         cap = (used + free) / MB if used + free <= total else total / MB
-        if a["phase"] == "growing":
+        if a["phase"] == "growing" and total > 0:
             r = s.gpu.oom(a["L"], cap, MIN_RATE)
             if r:
                 low, high, conf, b = r
                 out["rate_mb_s"] = round(b, 2)
                 out["oom"] = dict(low_s=round(low, 1), high_s=round(high, 1), confidence=round(conf, 3))
-                t0 = s.gpu.ts[len(s.gpu.ts) - a["L"]]
                 best, cul = 0.0, 0
                 for pid, pa, ps in pouts:
-                    g = ps.rise_since(t0)
+                    g = ps.rise_over(a["L"])
                     if g > best:
                         best, cul = g, pid
                 out["culprit_pid"] = cul

@@ -1,0 +1,448 @@
+/* oom_envelope.c: the "envelope" predictor -- sustained-growth segments, the
+ * allocator envelope brought forward along the trend, an evidence rule and a
+ * horizon-aware rate range (docs/oom-prediction.md; bench/proto_envelope.py
+ * is the prototype this file ports exactly). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/idtab.h"
+#include "analysis/predictor.h"
+#include "core/xalloc.h"
+
+#define ENV_CAP       512 /* samples kept per series (a ring shared by all series) */
+#define ENV_MAX_PROCS 256 /* per GPU; later processes get no state */
+#define ENV_MAX_CANDS 40
+#define MIB           1048576.0
+
+/* Segment acceptance (env_seg_test). */
+#define Z_SIG 3.0  /* the trend's rise must exceed Z_SIG residual sigmas */
+#define ALPHA 0.3  /* each third's mean rises by >= ALPHA of the trend's third */
+#define BETA  0.25 /* first (and, fresh, last) third's own slope >= BETA of it */
+#define GAMMA 0.5  /* no single interval carries more than GAMMA of the rise */
+/* A trendless series is stable when its last STABLE_W samples span less than
+ * max(STABLE_MB, STABLE_FRAC x level), volatile otherwise. */
+#define STABLE_W    30
+#define STABLE_MB   64.0
+#define STABLE_FRAC 0.02
+/* The range (env_oom). */
+#define K_EVID     0.2  /* grown/headroom that earns confidence 0.3 */
+#define Z_RATE     1.5  /* rate range: +- Z_RATE block sigmas, shrunk by sqrt(tau/T) */
+#define U0         0.05 /* ... plus this share of the rate */
+#define B_FLOOR    0.3  /* the slow end never below this share of the rate */
+#define MAX_BLOCKS 8
+#define BLOCK_MIN  8   /* samples per block, at least */
+#define HW         0.5 /* slow end's level: HW of the way from peak to trough */
+#define HORIZON    3600.0
+
+struct env_series {
+	uint32_t n;        /* the last n samples of the shared time ring are ours */
+	uint32_t seg;      /* accepted segment length at the last tick; 0: none */
+	int sign;          /* +1 growing, -1 shrinking segment, 0 none */
+	double y[ENV_CAP]; /* MiB, at the time ring's positions */
+};
+
+struct env_proc {
+	struct idtab_key key; /* first: idtab's rule */
+	struct env_series s;
+};
+
+/* One series laid out in time order for one tick, with prefix sums so that a
+ * least-squares fit or a mean over any slice costs O(1). */
+struct env_fit {
+	size_t n;
+	double x[ENV_CAP]; /* seconds since the series' first sample */
+	double y[ENV_CAP];
+	double sx[ENV_CAP + 1], sy[ENV_CAP + 1], sxx[ENV_CAP + 1], sxy[ENV_CAP + 1],
+	    syy[ENV_CAP + 1];
+};
+
+struct env_result {
+	enum vt_phase phase;
+	double rate;
+	uint32_t seg;
+};
+
+struct envelope {
+	struct pred_params params;
+	uint32_t min_seg;
+	size_t ncand;
+	uint32_t cand[ENV_MAX_CANDS];
+	double t[ENV_CAP];
+	uint32_t head, nt; /* next write position, samples held */
+	struct env_series gpu;
+	struct idtab procs;
+	bool *fresh;
+	size_t fresh_cap;
+	struct env_fit fit;
+};
+
+static void fit_load(struct env_fit *f, const struct envelope *e, const struct env_series *s)
+{
+	size_t n = s->n;
+	f->n = n;
+	f->sx[0] = f->sy[0] = f->sxx[0] = f->sxy[0] = f->syy[0] = 0.0;
+	if (n == 0)
+		return;
+	size_t first = (e->head + ENV_CAP - n) % ENV_CAP;
+	double t0 = e->t[first];
+	for (size_t k = 0; k < n; k++) {
+		size_t pos = (first + k) % ENV_CAP;
+		double x = e->t[pos] - t0, y = s->y[pos];
+		f->x[k] = x;
+		f->y[k] = y;
+		f->sx[k + 1] = f->sx[k] + x;
+		f->sy[k + 1] = f->sy[k] + y;
+		f->sxx[k + 1] = f->sxx[k] + x * x;
+		f->sxy[k + 1] = f->sxy[k] + x * y;
+		f->syy[k + 1] = f->syy[k] + y * y;
+	}
+}
+
+/* Least squares over [i0, i1): slope; *sig (may be NULL) the residual sigma. */
+static double fit_ols(const struct env_fit *f, size_t i0, size_t i1, double *sig)
+{
+	double n = (double)(i1 - i0);
+	double mx = (f->sx[i1] - f->sx[i0]) / n;
+	double my = (f->sy[i1] - f->sy[i0]) / n;
+	double vxx = (f->sxx[i1] - f->sxx[i0]) - n * mx * mx;
+	double vxy = (f->sxy[i1] - f->sxy[i0]) - n * mx * my;
+	double b = vxx > 1e-12 ? vxy / vxx : 0.0;
+	if (sig) {
+		double vyy = (f->syy[i1] - f->syy[i0]) - n * my * my;
+		double ss = vyy - b * vxy;
+		*sig = sqrt((ss > 0.0 ? ss : 0.0) / n);
+	}
+	return b;
+}
+
+static double fit_mean(const struct env_fit *f, size_t i0, size_t i1)
+{
+	return (f->sy[i1] - f->sy[i0]) / (double)(i1 - i0);
+}
+
+/* Extremes of sign*y over [i0, i1). */
+static void fit_minmax(const struct env_fit *f, size_t i0, size_t i1, int sign, double *lo,
+                       double *hi)
+{
+	double a = sign * f->y[i0], b = a;
+	for (size_t i = i0 + 1; i < i1; i++) {
+		double v = sign * f->y[i];
+		if (v < a)
+			a = v;
+		if (v > b)
+			b = v;
+	}
+	*lo = a;
+	*hi = b;
+}
+
+/* Does the window of the last L samples show sustained change in direction
+ * sign? A trend that rises significantly above the residual noise, through
+ * each third, carried by no single jump, with both envelopes (lows and highs)
+ * rising. cont: the window continues the segment accepted last tick; its last
+ * third need not rise on its own (a leak may pause), but it must make a new
+ * high. Returns the trend slope (in direction sign) or 0 for no. */
+static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool cont)
+{
+	size_t n = f->n, i0 = n - L;
+	double dur = f->x[n - 1] - f->x[i0];
+	if (dur <= 0.0)
+		return 0.0;
+	double sig;
+	double b = sign * fit_ols(f, i0, n, &sig);
+	if (b <= 0.0 || b * dur < Z_SIG * sig)
+		return 0.0;
+	size_t k = L / 3;
+	size_t a1 = i0 + k, a2 = n - k;
+	double m0 = sign * fit_mean(f, i0, a1), m1 = sign * fit_mean(f, a1, a2);
+	double m2 = sign * fit_mean(f, a2, n);
+	double e = b * dur / 3.0;
+	if (m1 - m0 < ALPHA * e || m2 - m1 < ALPHA * e)
+		return 0.0;
+	double jump = 0.0;
+	for (size_t i = i0 + 1; i < n; i++) {
+		double d = sign * (f->y[i] - f->y[i - 1]);
+		if (i == i0 + 1 || d > jump)
+			jump = d;
+	}
+	if (jump > GAMMA * b * dur)
+		return 0.0; /* one step is not a trend */
+	double lo1, hi1, lo2, hi2, lo3, hi3;
+	fit_minmax(f, i0, a1, sign, &lo1, &hi1);
+	fit_minmax(f, a1, a2, sign, &lo2, &hi2);
+	fit_minmax(f, a2, n, sign, &lo3, &hi3);
+	if (lo3 <= lo1 || hi3 <= hi1)
+		return 0.0;
+	if (cont && hi3 <= hi2 + 0.05 * e)
+		return 0.0; /* no new high lately: the growth stopped */
+	if (sign * fit_ols(f, i0, a1, NULL) < BETA * b)
+		return 0.0;
+	if (!cont && sign * fit_ols(f, a2, n, NULL) < BETA * b)
+		return 0.0;
+	return b;
+}
+
+/* Phase and rate of a series (its fit already loaded); updates its segment. */
+static struct env_result env_analyze(const struct envelope *e, struct env_series *s,
+                                     const struct env_fit *f)
+{
+	struct env_result r = {PHASE_STABLE, 0.0, 0};
+	size_t n = f->n;
+	if (n < 3) {
+		s->seg = 0;
+		s->sign = 0;
+		return r;
+	}
+	for (int sign = 1; sign >= -1; sign -= 2) {
+		size_t best_l = 0;
+		double best_b = 0.0;
+		for (size_t c = 0; c < e->ncand && e->cand[c] <= n; c++) {
+			double b = env_seg_test(f, e->cand[c], sign, false);
+			if (b > 0.0) {
+				best_l = e->cand[c];
+				best_b = b;
+			}
+		}
+		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n && s->seg > best_l) {
+			double b = env_seg_test(f, s->seg, sign, true);
+			if (b > 0.0) {
+				best_l = s->seg;
+				best_b = b;
+			}
+		}
+		if (best_l && best_b >= e->params.min_rate_mb_s) {
+			r.phase = sign > 0 ? PHASE_GROWING : PHASE_SHRINKING;
+			r.rate = sign * best_b;
+			r.seg = (uint32_t)best_l;
+			s->seg = (uint32_t)best_l;
+			s->sign = sign;
+			return r;
+		}
+	}
+	s->seg = 0;
+	s->sign = 0;
+	size_t w = n < STABLE_W ? n : STABLE_W;
+	double lo, hi;
+	fit_minmax(f, n - w, n, 1, &lo, &hi);
+	double lvl = fabs(fit_mean(f, n - w, n));
+	double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
+	r.phase = hi - lo <= lim ? PHASE_STABLE : PHASE_VOLATILE;
+	r.rate = fit_ols(f, n - w, n, NULL);
+	return r;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median of y[i0, i0+k), k <= ENV_CAP/8. */
+static double fit_median(const struct env_fit *f, size_t i0, size_t k)
+{
+	double v[ENV_CAP / 8];
+	memcpy(v, f->y + i0, k * sizeof(double));
+	qsort(v, k, sizeof(double), cmp_double);
+	return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+/* The OOM range of a growing segment of the last L samples against cap MiB.
+ * False when the recent rate is below the floor. */
+static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L, double cap,
+                    struct pred_output *out)
+{
+	size_t n = f->n, i0 = n - L;
+	size_t half = L / 2 > e->min_seg ? L / 2 : e->min_seg;
+	double b_seg = fit_ols(f, i0, n, NULL);
+	double b_mid = fit_ols(f, n - half, n, NULL);
+	if (b_mid < e->params.min_rate_mb_s || b_mid <= 1e-9)
+		return false;
+	/* the rate's own fluctuation: slopes of disjoint blocks of the segment */
+	size_t nb = L / BLOCK_MIN;
+	nb = nb > MAX_BLOCKS ? MAX_BLOCKS : nb < 2 ? 2 : nb;
+	double rs[MAX_BLOCKS], mr = 0.0, tau = 0.0;
+	for (size_t j = 0; j < nb; j++) {
+		size_t a = i0 + L * j / nb, c = i0 + L * (j + 1) / nb;
+		rs[j] = fit_ols(f, a, c, NULL);
+		mr += rs[j];
+		tau += f->x[c - 1] - f->x[a];
+	}
+	mr /= (double)nb;
+	tau /= (double)nb;
+	double ss = 0.0;
+	for (size_t j = 0; j < nb; j++)
+		ss += (rs[j] - mr) * (rs[j] - mr);
+	double sd = sqrt(ss / (double)(nb - 1));
+	/* the envelopes brought forward to now along the trend */
+	double tn = f->x[n - 1], peak = 0.0, trough = 0.0;
+	for (size_t i = n - half; i < n; i++) {
+		double p = f->y[i] + b_mid * (tn - f->x[i]);
+		if (i == n - half || p > peak)
+			peak = p;
+		if (i == n - half || p < trough)
+			trough = p;
+	}
+	double h_peak = dmax(0.0, cap - peak);
+	double h_slow = dmax(0.0, cap - (HW * trough + (1.0 - HW) * peak));
+	/* over a horizon T the block fluctuations average out as sqrt(tau/T) */
+	double t_mid = h_peak / b_mid;
+	double du = U0 * b_mid;
+	if (tau > 0.0)
+		du += Z_RATE * sd * sqrt(tau / dmax(t_mid, tau));
+	double b_lo = dmax(dmax(b_mid - du, B_FLOOR * b_mid), dmin(b_seg, b_mid) * B_FLOOR);
+	double b_hi = dmax(b_mid + du, b_seg);
+	double low = dmin(HORIZON, h_peak / b_hi);
+	double high = dmin(HORIZON, dmax(low, h_slow / b_lo));
+	/* evidence: how much it grew vs the room left */
+	size_t k = L / 8 > 2 ? L / 8 : 2;
+	double grown = fit_median(f, n - k, k) - fit_median(f, i0, k);
+	double rho = grown / dmax(h_peak, 1.0);
+	double conf = 0.3 / K_EVID * rho;
+	out->has_oom = true;
+	out->low_s = low;
+	out->high_s = high;
+	out->confidence = conf < 0.0 ? 0.0 : conf > 1.0 ? 1.0 : conf;
+	out->rate_mb_s = b_mid;
+	return true;
+}
+
+static void *envelope_create(const struct pred_params *params)
+{
+	struct envelope *e = xcalloc(1, sizeof(*e));
+	if (params)
+		e->params = *params;
+	else
+		pred_params_default(&e->params);
+	if (!(e->params.min_rate_mb_s >= 0.0)) /* NaN too */
+		e->params.min_rate_mb_s = 1.0;
+	int ms = e->params.min_sustained_samples;
+	e->min_seg = ms < 3 ? 3 : ms > ENV_CAP ? ENV_CAP : (uint32_t)ms;
+	for (uint32_t l = e->min_seg; l < ENV_CAP && e->ncand < ENV_MAX_CANDS - 1;) {
+		e->cand[e->ncand++] = l;
+		uint32_t next = (uint32_t)(l * 1.25);
+		l = next > l + 1 ? next : l + 1;
+	}
+	e->cand[e->ncand++] = ENV_CAP;
+	idtab_init(&e->procs, sizeof(struct env_proc), ENV_MAX_PROCS);
+	return e;
+}
+
+static void envelope_destroy(void *self)
+{
+	struct envelope *e = self;
+	if (!e)
+		return;
+	idtab_free(&e->procs);
+	free(e->fresh);
+	free(e);
+}
+
+/* Appends (or, same time, overwrites) a value of series s at the ring slot
+ * last written; advance says whether the time ring moved on this tick. */
+static void series_put(struct env_series *s, uint32_t slot, double v, bool advance, uint32_t nt)
+{
+	s->y[slot] = v;
+	if (advance || s->n == 0) {
+		if (s->seg)
+			s->seg++;
+		if (s->n < nt)
+			s->n++;
+		if (s->seg > s->n)
+			s->seg = s->n;
+	}
+}
+
+static void envelope_update(void *self, const struct pred_input *in, struct pred_output *out,
+                            struct pred_proc_out *proc_out)
+{
+	struct envelope *e = self;
+	*out = (struct pred_output){.phase = PHASE_STABLE};
+	if (in->nprocs > e->fresh_cap) {
+		e->fresh = xreallocarray(e->fresh, in->nprocs, sizeof(bool));
+		e->fresh_cap = in->nprocs;
+	}
+	size_t np = idtab_sync(&e->procs, in->procs, in->nprocs, e->fresh);
+	for (size_t j = 0; j < in->nprocs; j++)
+		if (proc_out)
+			proc_out[j] = (struct pred_proc_out){PHASE_STABLE, 0.0};
+	if (!isfinite(in->t))
+		return;
+	bool advance = true;
+	if (e->nt) {
+		double last = e->t[(e->head + ENV_CAP - 1) % ENV_CAP];
+		if (in->t < last - 1e-9) { /* time went backwards: start over */
+			e->nt = 0;
+			e->gpu.n = e->gpu.seg = 0;
+			for (size_t j = 0; j < np; j++) {
+				struct env_proc *p = idtab_at(&e->procs, j);
+				p->s.n = p->s.seg = 0;
+			}
+		} else if (in->t <= last + 1e-9) {
+			advance = false; /* the same instant again: overwrite */
+		}
+	}
+	if (advance) {
+		e->t[e->head] = in->t;
+		e->head = (e->head + 1) % ENV_CAP;
+		if (e->nt < ENV_CAP)
+			e->nt++;
+	}
+	uint32_t slot = (e->head + ENV_CAP - 1) % ENV_CAP;
+	series_put(&e->gpu, slot, (double)in->used / MIB, advance, e->nt);
+
+	fit_load(&e->fit, e, &e->gpu);
+	struct env_result g = env_analyze(e, &e->gpu, &e->fit);
+	out->phase = g.phase;
+	out->rate_mb_s = g.rate;
+	double cap = 0.0;
+	if (in->used <= in->total && in->free <= in->total - in->used)
+		cap = (double)(in->used + in->free) / MIB;
+	else
+		cap = (double)in->total / MIB;
+	if (g.phase == PHASE_GROWING && in->total > 0)
+		env_oom(e, &e->fit, g.seg, cap, out);
+
+	double best = 0.0;
+	for (size_t j = 0; j < np; j++) {
+		struct env_proc *p = idtab_at(&e->procs, j);
+		if (e->fresh[j])
+			p->s.n = p->s.seg = 0, p->s.sign = 0;
+		series_put(&p->s, slot, (double)in->procs[j].used / MIB, advance, e->nt);
+		fit_load(&e->fit, e, &p->s);
+		struct env_result r = env_analyze(e, &p->s, &e->fit);
+		if (proc_out)
+			proc_out[j] = (struct pred_proc_out){r.phase, r.rate};
+		if (!out->has_oom)
+			continue;
+		/* the culprit: the process whose own trend rose most over the
+		 * GPU's growth segment */
+		size_t n = e->fit.n, m = g.seg < n ? g.seg : n;
+		if (m < 3)
+			continue;
+		double rise =
+		    fit_ols(&e->fit, n - m, n, NULL) * (e->fit.x[n - 1] - e->fit.x[n - m]);
+		if (rise > best) {
+			best = rise;
+			out->culprit_pid = in->procs[j].pid;
+			out->culprit_starttime = in->procs[j].starttime;
+		}
+	}
+}
+
+const struct predictor_ops predictor_envelope_ops = {
+    .name = "envelope",
+    .create = envelope_create,
+    .update = envelope_update,
+    .destroy = envelope_destroy,
+};
