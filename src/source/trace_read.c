@@ -4,9 +4,12 @@
 #include "source/trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/error.h"
@@ -27,10 +30,21 @@ struct trace_reader {
 
 struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
 {
-	errno = 0;
-	gzFile gz = gzopen(path, "rb");
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", path);
+		close(fd);
+		return NULL;
+	}
+	gzFile gz = gzdopen(fd, "rb"); /* gzip or plain, told apart by content */
 	if (!gz) {
-		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+		snprintf(err, errlen, "%s: cannot read (out of memory)", path);
+		close(fd);
 		return NULL;
 	}
 	gzbuffer(gz, 128u << 10);

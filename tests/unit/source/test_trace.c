@@ -355,6 +355,8 @@ static void test_open_missing(void **state)
 	assert_null(trace_open("/nonexistent/trace.jsonl", err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/trace.jsonl"));
 	assert_non_null(strstr(err, "No such file"));
+	assert_null(trace_open("/tmp", err, sizeof(err)));
+	assert_string_equal(err, "/tmp: is a directory");
 }
 
 int main(void)
