@@ -11,6 +11,8 @@ vt=${1:-build/vramtop}
 command -v nvidia-smi >/dev/null || { echo "SKIP: no nvidia-smi"; exit 77; }
 ngpu=$(nvidia-smi -L | grep -c '^GPU')
 [ "$ngpu" -ge 1 ] || { echo "SKIP: no GPU"; exit 77; }
+# GPU_CHECK_SINGLE=1: one process on GPU 0 only, even where there are more GPUs
+[ "${GPU_CHECK_SINGLE:-0}" = 1 ] && ngpu=1
 py=${PYTHON:-python3}
 work=$(mktemp -d)
 pids=()

@@ -15,6 +15,7 @@
 #include "export/snapshot_fmt.h"
 #include "export/trace_writer.h"
 #include "pipeline/live.h"
+#include "sys/pidns.h"
 
 static int arm_timer(int tfd, double interval)
 {
@@ -132,8 +133,12 @@ static void reload(struct app *a, int tfd)
 int app_sample_live(struct app *a, char *err, size_t errlen)
 {
 	int rc = source_sample(a->src, &a->snap, err, errlen);
-	if (rc == VT_OK)
-		snapshot_drop_procs(&a->snap, PF_GONE); /* vanished: removed silently */
+	/* Not in our /proc: in the root PID namespace that means it exited
+	 * between NVML's list and /proc, and it is removed silently. Inside a
+	 * container NVML reports host PIDs that our /proc cannot show, so the
+	 * rows stay (VRAM from NVML only). */
+	if (rc == VT_OK && !pidns_is_child())
+		snapshot_drop_procs(&a->snap, PF_GONE);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "analysis/analyze_cmd.h"
 #include "app.h"
 #include "core/error.h"
+#include "config/secrets.h"
 #include "export/csv.h"
 #include "export/snapshot_fmt.h"
 #include "pipeline/live.h"
@@ -282,7 +283,14 @@ int main(int argc, char **argv)
 			nsets++;
 		}
 	}
+	if (a.config_path) {
+		char sp[4096];
+		secrets_set_path(secrets_path_beside(a.config_path, sp, sizeof(sp)));
+	}
 	if (check_cfg) {
+		/* both --check-config=FILE and --check-config FILE */
+		if (!check_path && optind < argc)
+			check_path = argv[optind++];
 		struct config_diags d = {0};
 		int rc = config_check_file(check_path ? check_path : a.config_path, &d, stdout);
 		config_diags_free(&d);

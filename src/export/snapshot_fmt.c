@@ -180,7 +180,7 @@ static const char *proc_label(const struct snap_proc *p)
 	if (p->flags & PF_NAME_VALID)
 		return p->name;
 	if (p->flags & PF_GONE)
-		return "[exited]";
+		return "[not in this PID namespace]";
 	if (!(p->flags & PF_UID_VALID))
 		return "-"; /* a replayed trace without names */
 	return "[other user]";

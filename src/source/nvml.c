@@ -254,6 +254,7 @@ static void nvml_close(struct source *src)
 		free(s->gpus[i].names_prev);
 	}
 	free(s->gpus);
+	proc_cache_free(s->pcache);
 	free(s->proc_root);
 	pthread_mutex_destroy(&s->pcie_mu);
 	pthread_cond_destroy(&s->pcie_cv);
@@ -284,6 +285,7 @@ int nvml_source_open_with(const struct nvml_source_opts *o, const struct nvml_kn
 		s->proc_root = xstrdup(o->proc_root);
 		s->ropts.proc_root = s->proc_root;
 	}
+	s->pcache = proc_cache_new(&s->ropts);
 	nvml_pcie_init(s);
 
 	st = nvml_fns_load(&s->fns, sym, ctx, err, errlen);

@@ -17,6 +17,7 @@
 #include "core/snapshot.h"
 #include "source/nvml_source.h"
 #include "source/source.h"
+#include "sys/proc_cache.h"
 #include "sys/proc_resolve.h"
 
 /* ---- the NVML ABI (values fixed by the driver) ---------------------------- */
@@ -227,6 +228,7 @@ struct nvml_source {
 	bool show_other_users;
 	char *proc_root;
 	struct proc_resolve_opts ropts;
+	struct proc_cache *pcache; /* resolved processes kept across refreshes */
 	bool driver_valid;
 	char driver[VT_DRIVER_MAX];
 	bool bug535;     /* driver 535.43-535.86: _v3 lists use a 32-byte record */

@@ -363,7 +363,7 @@ static void procs_emit(struct nvml_source *s, struct nvml_gpu *g, unsigned int p
 		p->pid = (pid_t)r->pid;
 		p->type = r->type;
 		p->used = r->used;
-		proc_resolve(p, &s->ropts);
+		proc_cache_resolve(s->pcache, p);
 		p->flags =
 		    (p->flags & ~(uint32_t)PF_USED_VALID) | (r->used_valid ? PF_USED_VALID : 0);
 		if (p->flags & PF_SAME_USER)
@@ -387,11 +387,13 @@ int nvml_sample(struct source *src, struct snapshot *out, char *err, size_t errl
 	out->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	out->driver_valid = s->driver_valid;
 	memcpy(out->driver_version, s->driver, sizeof(out->driver_version));
+	proc_cache_begin(s->pcache);
 	for (unsigned int i = 0; i < s->ngpus; i++) {
 		struct snap_gpu *g = snapshot_add_gpu(out);
 		gpu_sample(s, i, g);
 		if (g->state == GPU_STATE_OK)
 			procs_emit(s, &s->gpus[i], (unsigned int)(out->ngpus - 1), out);
 	}
+	proc_cache_end(s->pcache);
 	return VT_OK;
 }
