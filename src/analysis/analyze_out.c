@@ -95,9 +95,11 @@ static char *fmt_fixed(char *p, double v, int decimals)
 	double x = v * p10[decimals];
 	double ax = fabs(x);
 	/* x is off the true value by at most half an ulp: away from a .5 tie,
-	 * rounding x gives printf's digits; near one, ask printf */
-	if (ax < 4e15 && fabs(ax - floor(ax) - 0.5) > 1e-6 + ax * 4e-16) {
-		uint64_t q = (uint64_t)floor(ax + 0.5);
+	 * rounding x gives printf's digits; near one, ask printf. (For 0 <= ax
+	 * < 4e15 the conversion truncates exactly, i.e. it is floor.) */
+	uint64_t whole = ax < 4e15 ? (uint64_t)ax : 0;
+	if (ax < 4e15 && fabs(ax - (double)whole - 0.5) > 1e-6 + ax * 4e-16) {
+		uint64_t q = whole + (ax - (double)whole > 0.5);
 		if (v < 0)
 			*p++ = '-';
 		p = fmt_u64(p, q / u10[decimals]);

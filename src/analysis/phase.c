@@ -31,19 +31,18 @@ struct phase_state phase_update(struct phase_detector *d, double delta_mb, doubl
 		return phase_current(d);
 	/* deque(maxlen=W).append */
 	if (d->wlen < PHASE_WINDOW) {
-		d->w[d->wlen++] = rate; /* whead stays 0 until the window is full */
+		/* whead stays 0 until the window is full */
+		d->w[d->wlen] = d->w[d->wlen + PHASE_WINDOW] = rate;
+		d->wlen++;
 	} else {
-		d->w[d->whead] = rate;
+		d->w[d->whead] = d->w[d->whead + PHASE_WINDOW] = rate;
 		d->whead = d->whead + 1 == PHASE_WINDOW ? 0 : d->whead + 1;
 	}
 	if (d->wlen < 3)
 		return (struct phase_state){PHASE_STABLE, 0, 0.0, 0.0};
 
 	int n = d->wlen;
-	/* the window oldest first, as the deque iterates */
-	double r[PHASE_WINDOW];
-	for (int i = 0, j = d->whead; i < n; i++, j = j + 1 == PHASE_WINDOW ? 0 : j + 1)
-		r[i] = d->w[j];
+	const double *r = d->w + d->whead; /* oldest first, as the deque iterates */
 	/* sum() left to right, starting from the integer 0 */
 	double sum = 0.0;
 	for (int i = 0; i < n; i++)

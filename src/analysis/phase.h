@@ -12,9 +12,11 @@
 #define PHASE_WINDOW 10 /* W: rates kept */
 
 struct phase_detector {
-	double w[PHASE_WINDOW]; /* ring of the last rates, MB/s */
-	int wlen, whead;        /* entries held, index of the oldest */
-	int hysteresis;         /* M */
+	/* ring of the last rates (MB/s), each stored twice (at i and i + W) so
+	 * that the window, oldest first, is always w[whead .. whead + wlen) */
+	double w[2 * PHASE_WINDOW];
+	int wlen, whead; /* entries held, index of the oldest */
+	int hysteresis;  /* M */
 	double noise, var_th, alpha;
 	enum vt_phase cur, cand;
 	int cnt;
