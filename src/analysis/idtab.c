@@ -61,6 +61,17 @@ size_t idtab_sync(struct idtab *t, const struct pred_proc_sample *procs, size_t 
 		t->claimed = xreallocarray(t->claimed, cap, sizeof(bool));
 		t->cap = cap;
 	}
+	if (want == t->n) { /* the steady state: same processes, same order */
+		size_t j = 0;
+		while (j < want && key_eq(idtab_at(t, j), &procs[j]))
+			j++;
+		if (j == want) {
+			if (fresh)
+				for (j = 0; j < nprocs; j++)
+					fresh[j] = j >= want;
+			return want;
+		}
+	}
 	if (t->n)
 		memset(t->claimed, 0, t->n * sizeof(bool));
 	for (size_t j = 0; j < want; j++) {
