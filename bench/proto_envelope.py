@@ -178,10 +178,13 @@ class Series:
         res.update(phase="stable" if hi - lo <= max(STABLE_MB, STABLE_FRAC * lvl) else "volatile", rate=b)
         return res
 
-    def oom(s, L, cap_mb, min_rate):
+    def oom(s, L, cap_mb, min_rate, lv=None):
         """OOM range for a growing segment of the last L samples against a
-        capacity cap_mb (MB). Returns (low, high, conf, rate) or None."""
+        capacity cap_mb (MB). Returns (low, high, conf, rate) or None.
+        lv: the GPU's used MB at the same instants, when s is a process:
+        the envelope (what must fit) is the GPU's, the rate the process's."""
         ts, ys, n, P = s.ts, s.ys, len(s.ts), s.P
+        lv = ys if lv is None else lv
         i0 = n - L
         half = max(MIN_SEG, L // 2)
         quart = max(MIN_SEG, L // 4)
@@ -202,7 +205,7 @@ class Series:
         tau = sum(taus) / nb
         tn = ts[-1]
         # the envelopes brought forward to now along the trend
-        proj = [ys[i] + b_mid * (tn - ts[i]) for i in range(n - half, n)]
+        proj = [lv[i] + b_mid * (tn - ts[i]) for i in range(n - half, n)]
         peak, trough = max(proj), min(proj)
         h_peak = max(0.0, cap_mb - peak)
         h_trough = max(0.0, cap_mb - (HW * trough + (1 - HW) * peak))
@@ -273,6 +276,27 @@ class Predictor:
                     if g > best:
                         best, cul = g, pid
                 out["culprit_pid"] = cul
+        if out["oom"] is None and total > 0:
+            # the GPU's series may be too noisy (a spiky neighbour) to show the
+            # trend that one process's own series shows: take the process
+            # growing most, if the GPU as a whole fills at half its pace
+            best, cand = 0.0, None
+            for pid, pa, ps in pouts:
+                if pa["phase"] == "growing":
+                    g = ps.rise_over(pa["L"])
+                    if g > best:
+                        best, cand = g, (pid, pa, ps)
+            if cand:
+                pid, pa, ps = cand
+                m = len(ps.ts)
+                lv = s.gpu.ys[len(s.gpu.ys) - m:]
+                L = pa["L"]
+                if s.gpu.P is not None and s.gpu.P.ols(len(s.gpu.ys) - L, len(s.gpu.ys))[0] >= 0.5 * pa["rate"]:
+                    r = ps.oom(L, cap, MIN_RATE, lv)
+                    if r:
+                        low, high, conf, b = r
+                        out["oom"] = dict(low_s=round(low, 1), high_s=round(high, 1), confidence=round(conf, 3))
+                        out["culprit_pid"] = pid
         return out, [(pid, pa) for pid, pa, ps in pouts]
 
 

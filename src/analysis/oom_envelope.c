@@ -3,6 +3,7 @@
  * horizon-aware rate range (docs/oom-prediction.md; bench/proto_envelope.py
  * is the prototype this file ports exactly). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,11 +259,14 @@ static double dmin(double a, double b)
 }
 
 /* The OOM range of a growing segment of the last L samples against cap MiB.
- * False when the recent rate is below the floor. */
+ * False when the recent rate is below the floor. level: when f is a
+ * process's series, the GPU's (the envelope of what must fit is the GPU's,
+ * the rate the process's); NULL when f is the GPU's own. */
 static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L, double cap,
-                    struct pred_output *out)
+                    const struct env_series *level, struct pred_output *out)
 {
 	size_t n = f->n, i0 = n - L;
+	size_t first = (e->head + ENV_CAP - n) % ENV_CAP;
 	size_t half = L / 2 > e->min_seg ? L / 2 : e->min_seg;
 	double b_seg = fit_ols(f, i0, n, NULL);
 	double b_mid = fit_ols(f, n - half, n, NULL);
@@ -287,7 +291,8 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 	/* the envelopes brought forward to now along the trend */
 	double tn = f->x[n - 1], peak = 0.0, trough = 0.0;
 	for (size_t i = n - half; i < n; i++) {
-		double p = f->y[i] + b_mid * (tn - f->x[i]);
+		double v = level ? level->y[(first + i) % ENV_CAP] : f->y[i];
+		double p = v + b_mid * (tn - f->x[i]);
 		if (i == n - half || p > peak)
 			peak = p;
 		if (i == n - half || p < trough)
@@ -363,6 +368,66 @@ static void series_put(struct env_series *s, uint32_t slot, double v, bool advan
 	}
 }
 
+/* Slope of the last L samples of series s (L <= s->n), straight off the ring. */
+static double ring_slope(const struct envelope *e, const struct env_series *s, size_t L)
+{
+	size_t first = (e->head + ENV_CAP - L) % ENV_CAP;
+	double t0 = e->t[first], mx = 0.0, my = 0.0, vxx = 0.0, vxy = 0.0;
+	for (size_t k = 0; k < L; k++) {
+		size_t pos = (first + k) % ENV_CAP;
+		mx += e->t[pos] - t0;
+		my += s->y[pos];
+	}
+	mx /= (double)L;
+	my /= (double)L;
+	for (size_t k = 0; k < L; k++) {
+		size_t pos = (first + k) % ENV_CAP;
+		double dx = e->t[pos] - t0 - mx;
+		vxx += dx * dx;
+		vxy += dx * (s->y[pos] - my);
+	}
+	return vxx > 1e-12 ? vxy / vxx : 0.0;
+}
+
+/* The GPU's series can be too noisy (a spiky neighbour) to show the trend
+ * that one process's own series shows: take the growing process that rose
+ * most, if the GPU as a whole fills at half its pace at least. */
+static void envelope_by_process(struct envelope *e, const struct pred_input *in, size_t np,
+                                double cap, struct pred_output *out)
+{
+	size_t cand = SIZE_MAX;
+	double best = 0.0;
+	for (size_t j = 0; j < np; j++) {
+		struct env_proc *p = idtab_at(&e->procs, j);
+		if (p->s.sign <= 0 || p->s.seg < 3)
+			continue;
+		fit_load(&e->fit, e, &p->s);
+		size_t n = e->fit.n, m = p->s.seg;
+		double rise =
+		    fit_ols(&e->fit, n - m, n, NULL) * (e->fit.x[n - 1] - e->fit.x[n - m]);
+		if (rise > best) {
+			best = rise;
+			cand = j;
+		}
+	}
+	if (cand == SIZE_MAX)
+		return;
+	struct env_proc *p = idtab_at(&e->procs, cand);
+	fit_load(&e->fit, e, &p->s);
+	size_t L = p->s.seg;
+	double rate = fit_ols(&e->fit, e->fit.n - L, e->fit.n, NULL);
+	if (L > e->gpu.n || ring_slope(e, &e->gpu, L) < 0.5 * rate)
+		return;
+	enum vt_phase phase = out->phase;
+	double gpu_rate = out->rate_mb_s;
+	if (env_oom(e, &e->fit, L, cap, &e->gpu, out)) {
+		out->culprit_pid = in->procs[cand].pid;
+		out->culprit_starttime = in->procs[cand].starttime;
+	}
+	out->phase = phase; /* the GPU's own phase and rate stand */
+	out->rate_mb_s = gpu_rate;
+}
+
 static void envelope_update(void *self, const struct pred_input *in, struct pred_output *out,
                             struct pred_proc_out *proc_out)
 {
@@ -411,7 +476,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	else
 		cap = (double)in->total / MIB;
 	if (g.phase == PHASE_GROWING && in->total > 0)
-		env_oom(e, &e->fit, g.seg, cap, out);
+		env_oom(e, &e->fit, g.seg, cap, NULL, out);
 
 	double best = 0.0;
 	for (size_t j = 0; j < np; j++) {
@@ -438,6 +503,8 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			out->culprit_starttime = in->procs[j].starttime;
 		}
 	}
+	if (!out->has_oom && in->total > 0)
+		envelope_by_process(e, in, np, cap, out);
 }
 
 const struct predictor_ops predictor_envelope_ops = {
