@@ -4,12 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "analysis/analysis_config.h" /* generated: VT_HAVE_ENVELOPE */
-
 static const struct predictor_ops *const algorithms[] = {
-#if VT_HAVE_ENVELOPE
-    &predictor_envelope_ops,
-#endif
+    &predictor_envelope_ops, /* PREDICTOR_DEFAULT */
     &predictor_variance_ops,
 };
 
