@@ -349,7 +349,7 @@ static int run(struct analyze *a, const char *path)
 				emit_segments(a, g->index, true, g->ps[j].pid, &g->ps[j].s);
 		}
 	}
-	return aout_close(&a->out) == 0 ? 0 : 1;
+	return 0;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -433,6 +433,10 @@ int cmd_analyze(int argc, char **argv)
 	a.params.refresh_s = a.refresh;
 	aout_init(&a.out, stdout);
 	int rc = run(&a, argv[optind]);
+	if (aout_close(&a.out) != 0 && rc == 0) {
+		fprintf(stderr, "vramtop analyze: writing the output failed\n");
+		rc = 1;
+	}
 	analyze_free(&a);
 	return rc;
 }

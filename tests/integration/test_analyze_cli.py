@@ -53,6 +53,13 @@ def main():
               r.returncode == code and r.stderr.strip() != "" and r.stdout == "",
               "got %d: %s" % (r.returncode, r.stderr.strip()[:120]))
 
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([binary, "analyze", leak, "--algorithm", "variance"],
+                               stdout=full, stderr=subprocess.PIPE, text=True)
+        check("a failing stdout is an error (exit 1)", r.returncode == 1 and
+              "writing the output failed" in r.stderr, r.stderr[:200])
+
     r = run(binary, leak)
     check("the default algorithm is envelope", (r.returncode == 0 and '"culprit_pid"' in r.stdout)
           or (r.returncode == 2 and "'envelope'" in r.stderr), r.stderr[:200])
