@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PREFIX ?= /usr/local
 MESON_FLAGS ?=
 
-.PHONY: all deps setup demo check check-asan fuzz fuzz-long install clean bench
+.PHONY: all deps setup demo check check-asan fuzz install clean bench lint
 
 all: setup
 	ninja -C $(BUILD)
@@ -51,3 +51,10 @@ install: all
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# Static checks: cppcheck and clang-tidy (bug-finding checks, .clang-tidy) over src/.
+lint: all
+	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
+	  -I src -D_GNU_SOURCE --suppress=missingIncludeSystem src/
+	ls src/*.c src/*/*.c | xargs -P2 -n4 clang-tidy -p $(BUILD) --quiet
+	@echo "lint: clean"

@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config
       libncurses-dev zlib1g-dev libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev
-      libcmocka-dev clang libclang-rt-14-dev valgrind python3 tmux)
+      libcmocka-dev clang libclang-rt-14-dev valgrind python3 tmux
+      cppcheck clang-tidy clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

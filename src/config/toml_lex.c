@@ -223,7 +223,7 @@ int tl_lex_key(struct parser *ps, struct key_path *kp)
 			kp->buf[kp->len++] = TOML_SEP;
 		kp->starts[kp->ncomps++] = kp->len;
 		if (ps->p < ps->end && (*ps->p == '"' || *ps->p == '\'')) {
-			size_t n;
+			size_t n = 0;
 			if (tl_lex_string(ps, kp->buf + kp->len, sizeof kp->buf - kp->len - 1, &n) <
 			    0)
 				return -1;

@@ -106,8 +106,8 @@ void snapshot_init(struct snapshot *s);
 void snapshot_reset(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 /* Append a zeroed GPU / process; the pointer is valid until the next add. */
-struct snap_gpu *snapshot_add_gpu(struct snapshot *s);
-struct snap_proc *snapshot_add_proc(struct snapshot *s);
+__attribute__((returns_nonnull)) struct snap_gpu *snapshot_add_gpu(struct snapshot *s);
+__attribute__((returns_nonnull)) struct snap_proc *snapshot_add_proc(struct snapshot *s);
 /* Removes, in place and keeping order, every process with any of `flags`
  * set (e.g. PF_GONE: vanished between NVML's list and /proc). Returns how
  * many were removed. */

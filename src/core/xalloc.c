@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void oom_abort(size_t n)
+static _Noreturn void oom_abort(size_t n)
 {
 	fprintf(stderr, "vramtop: out of memory allocating %zu bytes\n", n);
 	abort();

@@ -159,7 +159,8 @@ static int gpu_field(struct lex *x, struct snap_gpu *g, const char *k, size_t kl
 			return 0;
 		if (get_unsigned(x, f->max, f->key, (unsigned *)((char *)g + f->off)) < 0)
 			return -1;
-		g->valid |= f->bit;
+		g->valid |= f->bit; /* NOLINT(clang-analyzer-core.NullDereference): g is never NULL;
+		                       the analyzer loses it through the offset write above */
 		return 0;
 	}
 	if (lex_null(x))

@@ -158,7 +158,7 @@ static int escape(struct lex *x, char *dst, size_t cap, size_t *n, bool *full)
 		o[0] = '\t';
 		break;
 	case 'u': {
-		unsigned cp, lo;
+		unsigned cp = 0, lo = 0;
 		if (hex4(x, &cp) < 0)
 			return -1;
 		if (cp >= 0xD800 && cp <= 0xDBFF && x->end - x->p >= 6 && x->p[0] == '\\' &&

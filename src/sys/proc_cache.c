@@ -11,7 +11,7 @@
 #include "core/xalloc.h"
 #include "sys/identity.h"
 
-#define HSIZE (PROC_CACHE_MAX * 4) /* power of two, load <= 1/4 */
+#define HSIZE ((size_t)PROC_CACHE_MAX * 4) /* power of two, load <= 1/4 */
 
 struct entry {
 	struct snap_proc resolved; /* the fields proc_resolve filled */
@@ -34,7 +34,7 @@ struct proc_cache {
 
 static size_t slot(pid_t pid)
 {
-	return ((uint32_t)pid * 2654435761u) & (HSIZE - 1);
+	return (size_t)((uint32_t)pid * 2654435761u) & (HSIZE - 1);
 }
 
 static struct entry *find(struct proc_cache *c, pid_t pid)
@@ -61,8 +61,8 @@ struct proc_cache *proc_cache_new(const struct proc_resolve_opts *o)
 	struct proc_cache *c = xcalloc(1, sizeof(*c));
 	c->o = *o;
 	c->enabled = o->proc_root && strcmp(o->proc_root, "/proc") == 0;
-	c->e = xcalloc(PROC_CACHE_MAX, sizeof(*c->e));
-	c->pfd = xcalloc(PROC_CACHE_MAX, sizeof(*c->pfd));
+	c->e = xcalloc((size_t)PROC_CACHE_MAX, sizeof(*c->e));
+	c->pfd = xcalloc((size_t)PROC_CACHE_MAX, sizeof(*c->pfd));
 	c->idx = xmalloc(HSIZE * sizeof(*c->idx));
 	memset(c->idx, 0xff, HSIZE * sizeof(*c->idx));
 	return c;
