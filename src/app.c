@@ -14,6 +14,7 @@
 #include "export/csv.h"
 #include "export/snapshot_fmt.h"
 #include "export/trace_writer.h"
+#include "source/replay.h"
 #include "pipeline/live.h"
 #include "sys/pidns.h"
 
@@ -43,8 +44,14 @@ static int next_sample(struct app *a, char *err, size_t errlen)
 		return app_sample_live(a, err, errlen);
 	double want = a->ticks ? a->snap.time + a->cfg.refresh_rate - 1e-6 : 0;
 	int rc;
+	a->nevents = 0;
 	do {
 		rc = source_sample(a->src, &a->snap, err, errlen);
+		const struct trace_event *ev;
+		size_t n = replay_events(a->src, &ev);
+		for (size_t i = 0; i < n && a->nevents < sizeof(a->events) / sizeof(a->events[0]);
+		     i++)
+			a->events[a->nevents++] = ev[i];
 	} while (rc == VT_OK && a->snap.time < want);
 	return rc;
 }
@@ -99,6 +106,9 @@ static void sink_all(struct app *a)
 		if (isatty(STDOUT_FILENO))
 			fputs("\033[H\033[2J", stdout);
 		snapshot_fmt_table(stdout, &a->snap, &fa);
+		for (size_t i = 0; i < a->nevents; i++)
+			printf("event in the trace: %s, pid %d\n", a->events[i].event,
+			       (int)a->events[i].pid);
 		fflush(stdout);
 	}
 	if (a->json_stream) {

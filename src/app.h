@@ -12,6 +12,7 @@
 #include "core/jsonw.h"
 #include "core/snapshot.h"
 #include "source/source.h"
+#include "source/trace.h"
 
 struct csv_log;
 struct live_analysis;
@@ -20,16 +21,18 @@ struct app {
 	struct config cfg;
 	const char *config_path; /* NULL: the default path */
 	struct source *src;
-	bool replaying;           /* src is a trace: resample in trace time */
-	double speed;             /* replay speed factor */
-	double duration;          /* stop after this many seconds of samples; 0: no limit */
-	bool live_table;          /* redraw a table each tick (stdout) */
-	bool json_stream;         /* one trace-format line per tick on stdout */
-	FILE *record;             /* trace file being written, or NULL */
-	struct csv_log *csv;      /* --export-csv, or NULL */
-	struct live_analysis *la; /* phases and OOM prediction, or NULL */
-	struct snapshot snap;     /* the latest sample */
-	struct jsonw json;        /* scratch for the JSON sinks */
+	bool replaying;               /* src is a trace: resample in trace time */
+	double speed;                 /* replay speed factor */
+	double duration;              /* stop after this many seconds of samples; 0: no limit */
+	bool live_table;              /* redraw a table each tick (stdout) */
+	bool json_stream;             /* one trace-format line per tick on stdout */
+	FILE *record;                 /* trace file being written, or NULL */
+	struct csv_log *csv;          /* --export-csv, or NULL */
+	struct live_analysis *la;     /* phases and OOM prediction, or NULL */
+	struct snapshot snap;         /* the latest sample */
+	struct trace_event events[8]; /* replay: the trace events since the last tick */
+	size_t nevents;
+	struct jsonw json; /* scratch for the JSON sinks */
 	unsigned long ticks;
 };
 
