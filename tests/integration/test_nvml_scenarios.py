@@ -300,6 +300,55 @@ def _():
         procs.close()
 
 
+@case("--export-csv: header once, GPU and process rows with phase, mode 0600")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    csv_path = os.path.join(d, "log.csv")
+    try:
+        for _ in range(2):  # a second run appends without a second header
+            r = run("basic_2gpu.json", ["--export-csv", csv_path, "--json-stream",
+                                        "--duration", "1", "-r", "0.5"], procs)
+            assert r.returncode == 0, r.stderr
+        assert os.stat(csv_path).st_mode & 0o777 == 0o600, oct(os.stat(csv_path).st_mode)
+        import csv
+        rows = list(csv.reader(open(csv_path)))
+        assert rows[0][:3] == ["time", "kind", "gpu"], rows[0]
+        assert sum(1 for r_ in rows if r_[0] == "time") == 1, "header written once"
+        head = rows[0]
+        body = [dict(zip(head, r_)) for r_ in rows[1:]]
+        gpus = [b for b in body if b["kind"] == "gpu"]
+        procs_rows = [b for b in body if b["kind"] == "process"]
+        assert len(gpus) >= 6 and len(procs_rows) >= 9, (len(gpus), len(procs_rows))
+        assert all(b["phase"] in ("stable", "growing", "shrinking", "volatile") for b in gpus)
+        assert {b["pid"] for b in procs_rows} == {str(procs.pid(i)) for i in (1, 2, 3)}
+        assert all(b["name"] == "sleep" for b in procs_rows)
+    finally:
+        procs.close()
+
+
+@case("record FILE: private file, trace lines that replay reads back")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "rec.jsonl")
+    try:
+        r = run("basic_2gpu.json", ["record", path, "--duration", "1", "-r", "0.5"], procs)
+        assert r.returncode == 0 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        lines = [json.loads(l) for l in open(path)]
+        assert len(lines) >= 2, lines
+        first = lines[0]
+        assert [g["i"] for g in first["gpus"]] == [0, 1]
+        assert first["gpus"][0]["used"] == 24 * 2**30
+        mine = {p["pid"] for p in first["procs"]}
+        assert mine == {procs.pid(i) for i in (1, 2, 3)}, mine
+        r = run("basic_2gpu.json", ["replay", path, "--speed", "100"], procs)
+        assert r.returncode == 0 and "compute+graphics" in r.stdout, r.stderr
+    finally:
+        procs.close()
+
+
 def main():
     print(f"1..{len(results)}")
     failed = 0
