@@ -14,6 +14,7 @@ ALPHA = 0.3          # each third must rise by >= ALPHA of the trend's rise
 BETA = 0.25          # first and last thirds' own slopes >= BETA of the trend
 K_EVID = 0.2         # evidence ratio (grown / headroom) that gives confidence 0.3
 HORIZON = 3600.0
+CULPRIT_MIN_MB = 1.0  # a culprit's own trend rose at least this much
 GAMMA = 0.5          # no single interval may carry more than this share of the rise
 STABLE_W = 30        # samples looked at to call a trendless series stable
 STABLE_MB = 64.0     # ... when it spans less than this
@@ -154,12 +155,13 @@ class Series:
         P = s.P = Prefix(ts, ys)
         for sign in (1, -1):
             best = None
-            for L in CANDS:
+            for L in reversed(CANDS):      # the longest window that passes
                 if L > n:
-                    break
+                    continue
                 b = seg_test(P, n, L, sign)
                 if b is not None:
                     best = (L, b)
+                    break
             if s.sign == sign and s.seg >= MIN_SEG and (not best or s.seg > best[0]):
                 b = seg_test(P, n, s.seg, sign, cont=True)
                 if b is not None:
@@ -270,7 +272,7 @@ class Predictor:
                 low, high, conf, b = r
                 out["rate_mb_s"] = round(b, 2)
                 out["oom"] = dict(low_s=round(low, 1), high_s=round(high, 1), confidence=round(conf, 3))
-                best, cul = 0.0, 0
+                best, cul = CULPRIT_MIN_MB, 0
                 for pid, pa, ps in pouts:
                     g = ps.rise_over(a["L"])
                     if g > best:
@@ -280,7 +282,7 @@ class Predictor:
             # the GPU's series may be too noisy (a spiky neighbour) to show the
             # trend that one process's own series shows: take the process
             # growing most, if the GPU as a whole fills at half its pace
-            best, cand = 0.0, None
+            best, cand = CULPRIT_MIN_MB, None
             for pid, pa, ps in pouts:
                 if pa["phase"] == "growing":
                     g = ps.rise_over(pa["L"])

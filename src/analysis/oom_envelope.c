@@ -27,18 +27,20 @@
 #define STABLE_MB   64.0
 #define STABLE_FRAC 0.02
 /* The range (env_oom). */
-#define K_EVID     0.2  /* grown/headroom that earns confidence 0.3 */
-#define Z_RATE     1.5  /* rate range: +- Z_RATE block sigmas, shrunk by sqrt(tau/T) */
-#define U0         0.05 /* ... plus this share of the rate */
-#define B_FLOOR    0.3  /* the slow end never below this share of the rate */
-#define MAX_BLOCKS 8
-#define BLOCK_MIN  8   /* samples per block, at least */
-#define HW         0.5 /* slow end's level: HW of the way from peak to trough */
-#define HORIZON    3600.0
+#define K_EVID         0.2  /* grown/headroom that earns confidence 0.3 */
+#define Z_RATE         1.5  /* rate range: +- Z_RATE block sigmas, shrunk by sqrt(tau/T) */
+#define U0             0.05 /* ... plus this share of the rate */
+#define B_FLOOR        0.3  /* the slow end never below this share of the rate */
+#define MAX_BLOCKS     8
+#define BLOCK_MIN      8   /* samples per block, at least */
+#define HW             0.5 /* slow end's level: HW of the way from peak to trough */
+#define HORIZON        3600.0
+#define CULPRIT_MIN_MB 1.0 /* a culprit's own trend rose at least this much */
 
 struct env_series {
 	uint32_t n;        /* the last n samples of the shared time ring are ours */
 	uint32_t seg;      /* accepted segment length at the last tick; 0: none */
+	uint32_t run;      /* trailing samples equal to the newest */
 	int sign;          /* +1 growing, -1 shrinking segment, 0 none */
 	double y[ENV_CAP]; /* MiB, at the time ring's positions */
 };
@@ -198,11 +200,15 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		size_t best_l = 0;
 		double best_b = 0.0;
-		for (size_t c = 0; c < e->ncand && e->cand[c] <= n; c++) {
+		/* the longest window that passes: try the longest first */
+		for (size_t c = e->ncand; c-- > 0;) {
+			if (e->cand[c] > n)
+				continue;
 			double b = env_seg_test(f, e->cand[c], sign, false);
 			if (b > 0.0) {
 				best_l = e->cand[c];
 				best_b = b;
+				break;
 			}
 		}
 		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n && s->seg > best_l) {
@@ -354,18 +360,42 @@ static void envelope_destroy(void *self)
 }
 
 /* Appends (or, same time, overwrites) a value of series s at the ring slot
- * last written; advance says whether the time ring moved on this tick. */
+ * last written; advance says whether the time ring moved on this tick. run
+ * counts the trailing samples equal to the newest (a flat series skips the
+ * analysis). */
 static void series_put(struct env_series *s, uint32_t slot, double v, bool advance, uint32_t nt)
 {
-	s->y[slot] = v;
 	if (advance || s->n == 0) {
+		uint32_t prev = (slot + ENV_CAP - 1) % ENV_CAP;
+		s->run = s->n > 0 && s->y[prev] == v ? s->run + 1 : 1;
 		if (s->seg)
 			s->seg++;
 		if (s->n < nt)
 			s->n++;
 		if (s->seg > s->n)
 			s->seg = s->n;
+	} else if (s->y[slot] != v) {
+		s->run = 1;
 	}
+	if (s->run > s->n)
+		s->run = s->n;
+	s->y[slot] = v;
+}
+
+/* Phase and rate of series s this tick; loads e->fit unless the series is
+ * flat over all it holds (then stable at rate 0, the full analysis' answer).
+ * *loaded says whether e->fit now holds s. */
+static struct env_result series_step(struct envelope *e, struct env_series *s, bool *loaded)
+{
+	if (s->n >= 3 && s->run >= s->n) {
+		s->seg = 0;
+		s->sign = 0;
+		*loaded = false;
+		return (struct env_result){PHASE_STABLE, 0.0, 0};
+	}
+	fit_load(&e->fit, e, s);
+	*loaded = true;
+	return env_analyze(e, s, &e->fit);
 }
 
 /* Slope of the last L samples of series s (L <= s->n), straight off the ring. */
@@ -396,7 +426,7 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
                                 double cap, struct pred_output *out)
 {
 	size_t cand = SIZE_MAX;
-	double best = 0.0;
+	double best = CULPRIT_MIN_MB;
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
 		if (p->s.sign <= 0 || p->s.seg < 3)
@@ -448,10 +478,10 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		double last = e->t[(e->head + ENV_CAP - 1) % ENV_CAP];
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
-			e->gpu.n = e->gpu.seg = 0;
+			e->gpu.n = e->gpu.seg = e->gpu.run = 0;
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
-				p->s.n = p->s.seg = 0;
+				p->s.n = p->s.seg = p->s.run = 0;
 			}
 		} else if (in->t <= last + 1e-9) {
 			advance = false; /* the same instant again: overwrite */
@@ -466,8 +496,8 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	uint32_t slot = (e->head + ENV_CAP - 1) % ENV_CAP;
 	series_put(&e->gpu, slot, (double)in->used / MIB, advance, e->nt);
 
-	fit_load(&e->fit, e, &e->gpu);
-	struct env_result g = env_analyze(e, &e->gpu, &e->fit);
+	bool loaded;
+	struct env_result g = series_step(e, &e->gpu, &loaded);
 	out->phase = g.phase;
 	out->rate_mb_s = g.rate;
 	double cap = 0.0;
@@ -478,17 +508,16 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	if (g.phase == PHASE_GROWING && in->total > 0)
 		env_oom(e, &e->fit, g.seg, cap, NULL, out);
 
-	double best = 0.0;
+	double best = CULPRIT_MIN_MB;
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
 		if (e->fresh[j])
-			p->s.n = p->s.seg = 0, p->s.sign = 0;
+			p->s.n = p->s.seg = p->s.run = 0, p->s.sign = 0;
 		series_put(&p->s, slot, (double)in->procs[j].used / MIB, advance, e->nt);
-		fit_load(&e->fit, e, &p->s);
-		struct env_result r = env_analyze(e, &p->s, &e->fit);
+		struct env_result r = series_step(e, &p->s, &loaded);
 		if (proc_out)
 			proc_out[j] = (struct pred_proc_out){r.phase, r.rate};
-		if (!out->has_oom)
+		if (!out->has_oom || !loaded)
 			continue;
 		/* the culprit: the process whose own trend rose most over the
 		 * GPU's growth segment */
