@@ -2,7 +2,8 @@
  * a clean ramp (range worked out by hand), a sawtooth leak beside a big
  * neighbour (early warning, range holds the truth, culprit), and the shapes
  * that must never warn (warm-up that stops, preallocation, spiky server,
- * shrink); plus identity, time and memory robustness. */
+ * shrink); a leak under a spiky neighbour, a transfer between processes;
+ * plus identity, time and memory robustness. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,6 +260,50 @@ static void test_time_and_bounds(void **state)
 	predictor_envelope_ops.destroy(NULL);
 }
 
+/* A clean 150 MiB/s leak beside a server whose 0.4 s prefill spikes of up to
+ * 3 GiB hide the trend in the GPU's total: the leaker's own series carries
+ * the prediction (against the GPU's envelope) and is named. A transfer --
+ * one process grows while another frees as much -- is no OOM. */
+static void test_process_carries_a_noisy_gpu(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	uint32_t rng = 99;
+	bool by_process = false, any = false;
+	for (int i = 0; i < 90; i++) {
+		rng = rng * 1103515245u + 12345u;
+		uint64_t spike = (rng >> 16) % 10 < 5 ? ((rng >> 8) % 3072) * MB : 0;
+		struct pred_proc_sample pr[2] = {
+		    {.pid = 700, .starttime = 1, .used = 100 * GB + 400 * MB + spike},
+		    {.pid = 800, .starttime = 2, .used = 500 * MB + (uint64_t)i * 150 * MB}};
+		sim_tick(&s, i, 615 * MB + pr[0].used + pr[1].used, pr, 2);
+		if (s.out.has_oom) {
+			any = true;
+			assert_int_equal(s.out.culprit_pid, 800);
+			if (s.out.phase != PHASE_GROWING)
+				by_process = true;
+		}
+	}
+	assert_true(any && by_process);
+	assert_int_equal(s.pout[1].phase, PHASE_GROWING);
+	assert_near(s.pout[1].rate_mb_s, 150.0, 1.0);
+	s.ops->destroy(s.p);
+
+	sim_open(&s);
+	for (int i = 0; i < 90; i++) {
+		struct pred_proc_sample pr[2] = {
+		    {.pid = 1, .starttime = 1, .used = 40 * GB - (uint64_t)i * 200 * MB},
+		    {.pid = 2, .starttime = 2, .used = 1 * GB + (uint64_t)i * 200 * MB}};
+		sim_tick(&s, i, 615 * MB + 41 * GB, pr, 2);
+		assert_false(s.out.has_oom);
+	}
+	assert_int_equal(s.pout[0].phase, PHASE_SHRINKING);
+	assert_int_equal(s.pout[1].phase, PHASE_GROWING);
+	assert_int_equal(s.out.phase, PHASE_STABLE);
+	s.ops->destroy(s.p);
+}
+
 static void test_steady_state_does_not_allocate(void **state)
 {
 	(void)state;
@@ -288,6 +333,7 @@ int main(void)
 	    cmocka_unit_test(test_shrink),
 	    cmocka_unit_test(test_identity),
 	    cmocka_unit_test(test_time_and_bounds),
+	    cmocka_unit_test(test_process_carries_a_noisy_gpu),
 	    cmocka_unit_test(test_steady_state_does_not_allocate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
