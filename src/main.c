@@ -386,6 +386,14 @@ int main(int argc, char **argv)
 		}
 	}
 	status = app_run(&a);
+	if (a.replaying) {
+		const char *last = NULL;
+		unsigned long bad = replay_bad_lines(a.src, &last);
+		if (bad)
+			fprintf(stderr,
+			        "vramtop: %lu malformed line%s skipped in the trace (last: %s)\n",
+			        bad, bad == 1 ? "" : "s", last ? last : "?");
+	}
 out:
 	if (a.record && fclose(a.record) != 0) {
 		fprintf(stderr, "vramtop: closing %s: %s\n", file, strerror(errno));
