@@ -11,7 +11,9 @@
 #include "analysis/predictor.h"
 #include "core/xalloc.h"
 
-#define ENV_CAP       512 /* samples kept per series (a ring shared by all series) */
+#define ENV_CAP  512 /* samples kept per series (a ring shared by all series) */
+#define ENV_MASK (ENV_CAP - 1)
+_Static_assert((ENV_CAP & ENV_MASK) == 0, "ENV_CAP must be a power of two");
 #define ENV_MAX_PROCS 256 /* per GPU; later processes get no state */
 #define ENV_MAX_CANDS 40
 #define MIB           1048576.0
@@ -38,26 +40,23 @@
 #define CULPRIT_MIN_MB 1.0 /* a culprit's own trend rose at least this much */
 
 struct env_series {
-	uint32_t n;        /* the last n samples of the shared time ring are ours */
-	uint32_t seg;      /* accepted segment length at the last tick; 0: none */
-	uint32_t run;      /* trailing samples equal to the newest */
-	int sign;          /* +1 growing, -1 shrinking segment, 0 none */
-	double y[ENV_CAP]; /* MiB, at the time ring's positions */
+	uint32_t n;          /* the last n samples of the shared time ring are ours */
+	uint32_t seg;        /* accepted segment length at the last tick; 0: none */
+	uint32_t run;        /* trailing samples equal to the newest */
+	int sign;            /* +1 growing, -1 shrinking segment, 0 none */
+	uint32_t idle;       /* ticks the window search may still be skipped */
+	double qlo, qhi;     /* ... while the newest sample stays within [qlo, qhi] */
+	double yb;           /* offset of the sums below (precision) */
+	double ty, txy, tyy; /* sums of y-yb, x(y-yb), (y-yb)^2 through the newest */
+	double y[ENV_CAP];   /* MiB, at the time ring's positions */
+	/* the same sums before the sample at each position: any slice's sums
+	 * are a difference, maintained in O(1) per tick */
+	double py[ENV_CAP], pxy[ENV_CAP], pyy[ENV_CAP];
 };
 
 struct env_proc {
 	struct idtab_key key; /* first: idtab's rule */
 	struct env_series s;
-};
-
-/* One series laid out in time order for one tick, with prefix sums so that a
- * least-squares fit or a mean over any slice costs O(1). */
-struct env_fit {
-	size_t n;
-	double x[ENV_CAP]; /* seconds since the series' first sample */
-	double y[ENV_CAP];
-	double sx[ENV_CAP + 1], sy[ENV_CAP + 1], sxx[ENV_CAP + 1], sxy[ENV_CAP + 1],
-	    syy[ENV_CAP + 1];
 };
 
 struct env_result {
@@ -72,47 +71,61 @@ struct envelope {
 	size_t ncand;
 	uint32_t cand[ENV_MAX_CANDS];
 	double t[ENV_CAP];
-	uint32_t head, nt; /* next write position, samples held */
+	double px[ENV_CAP], pxx[ENV_CAP]; /* sums of x = t - tbase before each position */
+	double tx, txx, tbase;
+	uint32_t head, nt;     /* next write position, samples held */
+	uint32_t since_rebase; /* samples appended since the sums were rebuilt */
 	struct env_series gpu;
 	struct idtab procs;
 	bool *fresh;
 	size_t fresh_cap;
-	struct env_fit fit;
 };
 
-static void fit_load(struct env_fit *f, const struct envelope *e, const struct env_series *s)
+/* One series' last n samples seen in time order (index 0 the oldest): a view,
+ * nothing is copied. */
+struct env_fit {
+	const struct envelope *e;
+	const struct env_series *s;
+	size_t n, first;
+};
+
+static struct env_fit fit_view(const struct envelope *e, const struct env_series *s)
 {
-	size_t n = s->n;
-	f->n = n;
-	f->sx[0] = f->sy[0] = f->sxx[0] = f->sxy[0] = f->syy[0] = 0.0;
-	if (n == 0)
-		return;
-	size_t first = (e->head + ENV_CAP - n) % ENV_CAP;
-	double t0 = e->t[first];
-	for (size_t k = 0; k < n; k++) {
-		size_t pos = (first + k) % ENV_CAP;
-		double x = e->t[pos] - t0, y = s->y[pos];
-		f->x[k] = x;
-		f->y[k] = y;
-		f->sx[k + 1] = f->sx[k] + x;
-		f->sy[k + 1] = f->sy[k] + y;
-		f->sxx[k + 1] = f->sxx[k] + x * x;
-		f->sxy[k + 1] = f->sxy[k] + x * y;
-		f->syy[k + 1] = f->syy[k] + y * y;
-	}
+	return (struct env_fit){e, s, s->n, (e->head + ENV_CAP - s->n) & ENV_MASK};
+}
+
+static double fit_x(const struct env_fit *f, size_t i)
+{
+	return f->e->t[(f->first + i) & ENV_MASK] - f->e->tbase;
+}
+
+static double fit_y(const struct env_fit *f, size_t i)
+{
+	return f->s->y[(f->first + i) & ENV_MASK];
+}
+
+/* The sum of arr's quantity over samples [0, i) of the view, up to a constant. */
+static double fit_pre(const struct env_fit *f, const double *arr, double total, size_t i)
+{
+	return i >= f->n ? total : arr[(f->first + i) & ENV_MASK];
 }
 
 /* Least squares over [i0, i1): slope; *sig (may be NULL) the residual sigma. */
 static double fit_ols(const struct env_fit *f, size_t i0, size_t i1, double *sig)
 {
+	const struct envelope *e = f->e;
+	const struct env_series *s = f->s;
 	double n = (double)(i1 - i0);
-	double mx = (f->sx[i1] - f->sx[i0]) / n;
-	double my = (f->sy[i1] - f->sy[i0]) / n;
-	double vxx = (f->sxx[i1] - f->sxx[i0]) - n * mx * mx;
-	double vxy = (f->sxy[i1] - f->sxy[i0]) - n * mx * my;
+	double mx = (fit_pre(f, e->px, e->tx, i1) - fit_pre(f, e->px, e->tx, i0)) / n;
+	double my = (fit_pre(f, s->py, s->ty, i1) - fit_pre(f, s->py, s->ty, i0)) / n;
+	double vxx =
+	    (fit_pre(f, e->pxx, e->txx, i1) - fit_pre(f, e->pxx, e->txx, i0)) - n * mx * mx;
+	double vxy =
+	    (fit_pre(f, s->pxy, s->txy, i1) - fit_pre(f, s->pxy, s->txy, i0)) - n * mx * my;
 	double b = vxx > 1e-12 ? vxy / vxx : 0.0;
 	if (sig) {
-		double vyy = (f->syy[i1] - f->syy[i0]) - n * my * my;
+		double vyy =
+		    (fit_pre(f, s->pyy, s->tyy, i1) - fit_pre(f, s->pyy, s->tyy, i0)) - n * my * my;
 		double ss = vyy - b * vxy;
 		*sig = sqrt((ss > 0.0 ? ss : 0.0) / n);
 	}
@@ -121,16 +134,18 @@ static double fit_ols(const struct env_fit *f, size_t i0, size_t i1, double *sig
 
 static double fit_mean(const struct env_fit *f, size_t i0, size_t i1)
 {
-	return (f->sy[i1] - f->sy[i0]) / (double)(i1 - i0);
+	const struct env_series *s = f->s;
+	return (fit_pre(f, s->py, s->ty, i1) - fit_pre(f, s->py, s->ty, i0)) / (double)(i1 - i0) +
+	       s->yb;
 }
 
 /* Extremes of sign*y over [i0, i1). */
 static void fit_minmax(const struct env_fit *f, size_t i0, size_t i1, int sign, double *lo,
                        double *hi)
 {
-	double a = sign * f->y[i0], b = a;
+	double a = sign * fit_y(f, i0), b = a;
 	for (size_t i = i0 + 1; i < i1; i++) {
-		double v = sign * f->y[i];
+		double v = sign * fit_y(f, i);
 		if (v < a)
 			a = v;
 		if (v > b)
@@ -145,15 +160,16 @@ static void fit_minmax(const struct env_fit *f, size_t i0, size_t i1, int sign, 
  * each third, carried by no single jump, with both envelopes (lows and highs)
  * rising. cont: the window continues the segment accepted last tick; its last
  * third need not rise on its own (a leak may pause), but it must make a new
- * high. Returns the trend slope (in direction sign) or 0 for no. */
-static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool cont)
+ * high. b0, sig: the window's least-squares slope and residual sigma (shared
+ * by both directions). Returns the trend slope (in direction sign) or 0. */
+static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool cont, double b0,
+                           double sig)
 {
 	size_t n = f->n, i0 = n - L;
-	double dur = f->x[n - 1] - f->x[i0];
+	double dur = fit_x(f, n - 1) - fit_x(f, i0);
 	if (dur <= 0.0)
 		return 0.0;
-	double sig;
-	double b = sign * fit_ols(f, i0, n, &sig);
+	double b = sign * b0;
 	if (b <= 0.0 || b * dur < Z_SIG * sig)
 		return 0.0;
 	size_t k = L / 3;
@@ -163,11 +179,12 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	double e = b * dur / 3.0;
 	if (m1 - m0 < ALPHA * e || m2 - m1 < ALPHA * e)
 		return 0.0;
-	double jump = 0.0;
+	double jump = 0.0, prev = fit_y(f, i0);
 	for (size_t i = i0 + 1; i < n; i++) {
-		double d = sign * (f->y[i] - f->y[i - 1]);
+		double y = fit_y(f, i), d = sign * (y - prev);
 		if (i == i0 + 1 || d > jump)
 			jump = d;
+		prev = y;
 	}
 	if (jump > GAMMA * b * dur)
 		return 0.0; /* one step is not a trend */
@@ -186,7 +203,20 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	return b;
 }
 
-/* Phase and rate of a series (its fit already loaded); updates its segment. */
+/* Phase and rate of a trendless series: stable or volatile by the span of its
+ * last STABLE_W samples, at the slope of those. */
+static struct env_result env_level(const struct env_fit *f)
+{
+	size_t n = f->n, w = n < STABLE_W ? n : STABLE_W;
+	double lo, hi;
+	fit_minmax(f, n - w, n, 1, &lo, &hi);
+	double lvl = fabs(fit_mean(f, n - w, n));
+	double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
+	return (struct env_result){hi - lo <= lim ? PHASE_STABLE : PHASE_VOLATILE,
+	                           fit_ols(f, n - w, n, NULL), 0};
+}
+
+/* Phase and rate of a series; updates its segment. */
 static struct env_result env_analyze(const struct envelope *e, struct env_series *s,
                                      const struct env_fit *f)
 {
@@ -197,22 +227,31 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 		s->sign = 0;
 		return r;
 	}
+	/* each window's fit, computed once for both directions */
+	double cb[ENV_MAX_CANDS], csig[ENV_MAX_CANDS];
+	bool have[ENV_MAX_CANDS] = {false};
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		size_t best_l = 0;
 		double best_b = 0.0;
 		/* the longest window that passes: try the longest first */
 		for (size_t c = e->ncand; c-- > 0;) {
-			if (e->cand[c] > n)
+			size_t L = e->cand[c];
+			if (L > n)
 				continue;
-			double b = env_seg_test(f, e->cand[c], sign, false);
+			if (!have[c]) {
+				cb[c] = fit_ols(f, n - L, n, &csig[c]);
+				have[c] = true;
+			}
+			double b = env_seg_test(f, L, sign, false, cb[c], csig[c]);
 			if (b > 0.0) {
-				best_l = e->cand[c];
+				best_l = L;
 				best_b = b;
 				break;
 			}
 		}
 		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n && s->seg > best_l) {
-			double b = env_seg_test(f, s->seg, sign, true);
+			double sig, b0 = fit_ols(f, n - s->seg, n, &sig);
+			double b = env_seg_test(f, s->seg, sign, true, b0, sig);
 			if (b > 0.0) {
 				best_l = s->seg;
 				best_b = b;
@@ -229,14 +268,7 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 	}
 	s->seg = 0;
 	s->sign = 0;
-	size_t w = n < STABLE_W ? n : STABLE_W;
-	double lo, hi;
-	fit_minmax(f, n - w, n, 1, &lo, &hi);
-	double lvl = fabs(fit_mean(f, n - w, n));
-	double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
-	r.phase = hi - lo <= lim ? PHASE_STABLE : PHASE_VOLATILE;
-	r.rate = fit_ols(f, n - w, n, NULL);
-	return r;
+	return env_level(f);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -249,7 +281,8 @@ static int cmp_double(const void *a, const void *b)
 static double fit_median(const struct env_fit *f, size_t i0, size_t k)
 {
 	double v[ENV_CAP / 8];
-	memcpy(v, f->y + i0, k * sizeof(double));
+	for (size_t i = 0; i < k; i++)
+		v[i] = fit_y(f, i0 + i);
 	qsort(v, k, sizeof(double), cmp_double);
 	return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
 }
@@ -272,7 +305,6 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
                     const struct env_series *level, struct pred_output *out)
 {
 	size_t n = f->n, i0 = n - L;
-	size_t first = (e->head + ENV_CAP - n) % ENV_CAP;
 	size_t half = L / 2 > e->min_seg ? L / 2 : e->min_seg;
 	double b_seg = fit_ols(f, i0, n, NULL);
 	double b_mid = fit_ols(f, n - half, n, NULL);
@@ -286,7 +318,7 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 		size_t a = i0 + L * j / nb, c = i0 + L * (j + 1) / nb;
 		rs[j] = fit_ols(f, a, c, NULL);
 		mr += rs[j];
-		tau += f->x[c - 1] - f->x[a];
+		tau += fit_x(f, c - 1) - fit_x(f, a);
 	}
 	mr /= (double)nb;
 	tau /= (double)nb;
@@ -295,10 +327,10 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 		ss += (rs[j] - mr) * (rs[j] - mr);
 	double sd = sqrt(ss / (double)(nb - 1));
 	/* the envelopes brought forward to now along the trend */
-	double tn = f->x[n - 1], peak = 0.0, trough = 0.0;
+	double tn = fit_x(f, n - 1), peak = 0.0, trough = 0.0;
 	for (size_t i = n - half; i < n; i++) {
-		double v = level ? level->y[(first + i) % ENV_CAP] : f->y[i];
-		double p = v + b_mid * (tn - f->x[i]);
+		double v = level ? level->y[(f->first + i) & ENV_MASK] : fit_y(f, i);
+		double p = v + b_mid * (tn - fit_x(f, i));
 		if (i == n - half || p > peak)
 			peak = p;
 		if (i == n - half || p < trough)
@@ -359,18 +391,37 @@ static void envelope_destroy(void *self)
 	free(e);
 }
 
+/* Sums of series s at ring position pos (whose value is already in place)
+ * from the sums before it. */
+static void series_sum(const struct envelope *e, struct env_series *s, uint32_t pos)
+{
+	double x = e->t[pos] - e->tbase, v = s->y[pos] - s->yb;
+	s->ty = s->py[pos] + v;
+	s->txy = s->pxy[pos] + x * v;
+	s->tyy = s->pyy[pos] + v * v;
+}
+
 /* Appends (or, same time, overwrites) a value of series s at the ring slot
  * last written; advance says whether the time ring moved on this tick. run
  * counts the trailing samples equal to the newest (a flat series skips the
  * analysis). */
-static void series_put(struct env_series *s, uint32_t slot, double v, bool advance, uint32_t nt)
+static void series_put(const struct envelope *e, struct env_series *s, uint32_t slot, double v,
+                       bool advance)
 {
 	if (advance || s->n == 0) {
-		uint32_t prev = (slot + ENV_CAP - 1) % ENV_CAP;
+		uint32_t prev = (slot + ENV_CAP - 1) & ENV_MASK;
 		s->run = s->n > 0 && s->y[prev] == v ? s->run + 1 : 1;
 		if (s->seg)
 			s->seg++;
-		if (s->n < nt)
+		if (s->n == 0) {
+			s->yb = v;
+			s->py[slot] = s->pxy[slot] = s->pyy[slot] = 0.0;
+		} else {
+			s->py[slot] = s->ty;
+			s->pxy[slot] = s->txy;
+			s->pyy[slot] = s->tyy;
+		}
+		if (s->n < e->nt)
 			s->n++;
 		if (s->seg > s->n)
 			s->seg = s->n;
@@ -380,43 +431,74 @@ static void series_put(struct env_series *s, uint32_t slot, double v, bool advan
 	if (s->run > s->n)
 		s->run = s->n;
 	s->y[slot] = v;
+	series_sum(e, s, slot);
 }
 
-/* Phase and rate of series s this tick; loads e->fit unless the series is
- * flat over all it holds (then stable at rate 0, the full analysis' answer).
- * *loaded says whether e->fit now holds s. */
-static struct env_result series_step(struct envelope *e, struct env_series *s, bool *loaded)
+/* Rebuilds a series' sums from its samples after the time base moved, with
+ * its oldest sample as the new offset (differences of sums stay small). */
+static void series_rebase(const struct envelope *e, struct env_series *s)
+{
+	if (s->n == 0)
+		return;
+	uint32_t first = (e->head + ENV_CAP - s->n) & ENV_MASK;
+	s->yb = s->y[first];
+	s->py[first] = s->pxy[first] = s->pyy[first] = 0.0;
+	for (uint32_t k = 0;; k++) {
+		uint32_t pos = (first + k) & ENV_MASK;
+		series_sum(e, s, pos);
+		if (k + 1 == s->n)
+			break;
+		uint32_t next = (pos + 1) & ENV_MASK;
+		s->py[next] = s->ty;
+		s->pxy[next] = s->txy;
+		s->pyy[next] = s->tyy;
+	}
+}
+
+/* Every ENV_CAP samples the time base moves to the oldest sample held and
+ * every sum is rebuilt: amortised O(1), and the sums never grow without
+ * bound (their differences keep the precision of a fresh fit). */
+static void envelope_rebase(struct envelope *e, size_t np)
+{
+	uint32_t first = (e->head + ENV_CAP - e->nt) & ENV_MASK;
+	e->tbase = e->t[first];
+	e->tx = e->txx = 0.0;
+	for (uint32_t k = 0; k < e->nt; k++) {
+		uint32_t pos = (first + k) & ENV_MASK;
+		double x = e->t[pos] - e->tbase;
+		e->px[pos] = e->tx;
+		e->pxx[pos] = e->txx;
+		e->tx += x;
+		e->txx += x * x;
+	}
+	series_rebase(e, &e->gpu);
+	for (size_t j = 0; j < np; j++)
+		series_rebase(e, &((struct env_proc *)idtab_at(&e->procs, j))->s);
+	e->since_rebase = 0;
+}
+
+/* Phase and rate of series s this tick. A series flat over all it holds is
+ * stable at rate 0 (the full analysis' answer) without a search; *searched
+ * says whether the series was analysed. */
+static struct env_result series_step(struct envelope *e, struct env_series *s, bool *searched)
 {
 	if (s->n >= 3 && s->run >= s->n) {
 		s->seg = 0;
 		s->sign = 0;
-		*loaded = false;
+		*searched = false;
 		return (struct env_result){PHASE_STABLE, 0.0, 0};
 	}
-	fit_load(&e->fit, e, s);
-	*loaded = true;
-	return env_analyze(e, s, &e->fit);
+	struct env_fit f = fit_view(e, s);
+	*searched = true;
+	return env_analyze(e, s, &f);
 }
 
-/* Slope of the last L samples of series s (L <= s->n), straight off the ring. */
-static double ring_slope(const struct envelope *e, const struct env_series *s, size_t L)
+/* The trend's rise over the last m samples of series s (m <= s->n). */
+static double series_rise(const struct envelope *e, const struct env_series *s, size_t m)
 {
-	size_t first = (e->head + ENV_CAP - L) % ENV_CAP;
-	double t0 = e->t[first], mx = 0.0, my = 0.0, vxx = 0.0, vxy = 0.0;
-	for (size_t k = 0; k < L; k++) {
-		size_t pos = (first + k) % ENV_CAP;
-		mx += e->t[pos] - t0;
-		my += s->y[pos];
-	}
-	mx /= (double)L;
-	my /= (double)L;
-	for (size_t k = 0; k < L; k++) {
-		size_t pos = (first + k) % ENV_CAP;
-		double dx = e->t[pos] - t0 - mx;
-		vxx += dx * dx;
-		vxy += dx * (s->y[pos] - my);
-	}
-	return vxx > 1e-12 ? vxy / vxx : 0.0;
+	struct env_fit f = fit_view(e, s);
+	size_t n = f.n;
+	return fit_ols(&f, n - m, n, NULL) * (fit_x(&f, n - 1) - fit_x(&f, n - m));
 }
 
 /* The GPU's series can be too noisy (a spiky neighbour) to show the trend
@@ -431,10 +513,7 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
 		struct env_proc *p = idtab_at(&e->procs, j);
 		if (p->s.sign <= 0 || p->s.seg < 3)
 			continue;
-		fit_load(&e->fit, e, &p->s);
-		size_t n = e->fit.n, m = p->s.seg;
-		double rise =
-		    fit_ols(&e->fit, n - m, n, NULL) * (e->fit.x[n - 1] - e->fit.x[n - m]);
+		double rise = series_rise(e, &p->s, p->s.seg);
 		if (rise > best) {
 			best = rise;
 			cand = j;
@@ -443,14 +522,17 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
 	if (cand == SIZE_MAX)
 		return;
 	struct env_proc *p = idtab_at(&e->procs, cand);
-	fit_load(&e->fit, e, &p->s);
+	struct env_fit f = fit_view(e, &p->s);
 	size_t L = p->s.seg;
-	double rate = fit_ols(&e->fit, e->fit.n - L, e->fit.n, NULL);
-	if (L > e->gpu.n || ring_slope(e, &e->gpu, L) < 0.5 * rate)
+	double rate = fit_ols(&f, f.n - L, f.n, NULL);
+	if (L > e->gpu.n)
+		return;
+	struct env_fit g = fit_view(e, &e->gpu);
+	if (fit_ols(&g, g.n - L, g.n, NULL) < 0.5 * rate)
 		return;
 	enum vt_phase phase = out->phase;
 	double gpu_rate = out->rate_mb_s;
-	if (env_oom(e, &e->fit, L, cap, &e->gpu, out)) {
+	if (env_oom(e, &f, L, cap, &e->gpu, out)) {
 		out->culprit_pid = in->procs[cand].pid;
 		out->culprit_starttime = in->procs[cand].starttime;
 	}
@@ -475,7 +557,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		return;
 	bool advance = true;
 	if (e->nt) {
-		double last = e->t[(e->head + ENV_CAP - 1) % ENV_CAP];
+		double last = e->t[(e->head + ENV_CAP - 1) & ENV_MASK];
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
 			e->gpu.n = e->gpu.seg = e->gpu.run = 0;
@@ -488,16 +570,35 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		}
 	}
 	if (advance) {
+		if (e->nt == 0) {
+			e->tbase = in->t;
+			e->tx = e->txx = 0.0;
+			e->since_rebase = 0;
+		}
+		double x = in->t - e->tbase;
 		e->t[e->head] = in->t;
-		e->head = (e->head + 1) % ENV_CAP;
+		e->px[e->head] = e->tx;
+		e->pxx[e->head] = e->txx;
+		e->tx += x;
+		e->txx += x * x;
+		e->head = (e->head + 1) & ENV_MASK;
 		if (e->nt < ENV_CAP)
 			e->nt++;
+		e->since_rebase++;
 	}
-	uint32_t slot = (e->head + ENV_CAP - 1) % ENV_CAP;
-	series_put(&e->gpu, slot, (double)in->used / MIB, advance, e->nt);
+	uint32_t slot = (e->head + ENV_CAP - 1) & ENV_MASK;
+	series_put(e, &e->gpu, slot, (double)in->used / MIB, advance);
+	for (size_t j = 0; j < np; j++) {
+		struct env_proc *p = idtab_at(&e->procs, j);
+		if (e->fresh[j])
+			p->s.n = p->s.seg = p->s.run = p->s.idle = 0, p->s.sign = 0;
+		series_put(e, &p->s, slot, (double)in->procs[j].used / MIB, advance);
+	}
+	if (e->since_rebase >= ENV_CAP)
+		envelope_rebase(e, np);
 
-	bool loaded;
-	struct env_result g = series_step(e, &e->gpu, &loaded);
+	bool searched;
+	struct env_result g = series_step(e, &e->gpu, &searched);
 	out->phase = g.phase;
 	out->rate_mb_s = g.rate;
 	double cap = 0.0;
@@ -505,27 +606,25 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		cap = (double)(in->used + in->free) / MIB;
 	else
 		cap = (double)in->total / MIB;
-	if (g.phase == PHASE_GROWING && in->total > 0)
-		env_oom(e, &e->fit, g.seg, cap, NULL, out);
+	if (g.phase == PHASE_GROWING && in->total > 0) {
+		struct env_fit f = fit_view(e, &e->gpu);
+		env_oom(e, &f, g.seg, cap, NULL, out);
+	}
 
 	double best = CULPRIT_MIN_MB;
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
-		if (e->fresh[j])
-			p->s.n = p->s.seg = p->s.run = 0, p->s.sign = 0;
-		series_put(&p->s, slot, (double)in->procs[j].used / MIB, advance, e->nt);
-		struct env_result r = series_step(e, &p->s, &loaded);
+		struct env_result r = series_step(e, &p->s, &searched);
 		if (proc_out)
 			proc_out[j] = (struct pred_proc_out){r.phase, r.rate};
-		if (!out->has_oom || !loaded)
+		if (!out->has_oom || !searched)
 			continue;
 		/* the culprit: the process whose own trend rose most over the
 		 * GPU's growth segment */
-		size_t n = e->fit.n, m = g.seg < n ? g.seg : n;
+		size_t m = g.seg < p->s.n ? g.seg : p->s.n;
 		if (m < 3)
 			continue;
-		double rise =
-		    fit_ols(&e->fit, n - m, n, NULL) * (e->fit.x[n - 1] - e->fit.x[n - m]);
+		double rise = series_rise(e, &p->s, m);
 		if (rise > best) {
 			best = rise;
 			out->culprit_pid = in->procs[j].pid;
