@@ -38,6 +38,11 @@ _Static_assert((ENV_CAP & ENV_MASK) == 0, "ENV_CAP must be a power of two");
 #define HW             0.5 /* slow end's level: HW of the way from peak to trough */
 #define HORIZON        3600.0
 #define CULPRIT_MIN_MB 1.0 /* a culprit's own trend rose at least this much */
+/* The idle rule (series_step): a series the search found trendless skips the
+ * search for up to IDLE_TICKS ticks while each new sample stays within the
+ * range of the IDLE_BAND samples before that search. */
+#define IDLE_TICKS 32
+#define IDLE_BAND  64
 
 struct env_series {
 	uint32_t n;          /* the last n samples of the shared time ring are ours */
@@ -46,6 +51,7 @@ struct env_series {
 	int sign;            /* +1 growing, -1 shrinking segment, 0 none */
 	uint32_t idle;       /* ticks the window search may still be skipped */
 	double qlo, qhi;     /* ... while the newest sample stays within [qlo, qhi] */
+	double qt;           /* ... widened at min_rate since this time */
 	double yb;           /* offset of the sums below (precision) */
 	double ty, txy, tyy; /* sums of y-yb, x(y-yb), (y-yb)^2 through the newest */
 	double y[ENV_CAP];   /* MiB, at the time ring's positions */
@@ -179,27 +185,28 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	double e = b * dur / 3.0;
 	if (m1 - m0 < ALPHA * e || m2 - m1 < ALPHA * e)
 		return 0.0;
-	double jump = 0.0, prev = fit_y(f, i0);
-	for (size_t i = i0 + 1; i < n; i++) {
-		double y = fit_y(f, i), d = sign * (y - prev);
-		if (i == i0 + 1 || d > jump)
-			jump = d;
-		prev = y;
-	}
-	if (jump > GAMMA * b * dur)
-		return 0.0; /* one step is not a trend */
-	double lo1, hi1, lo2, hi2, lo3, hi3;
-	fit_minmax(f, i0, a1, sign, &lo1, &hi1);
-	fit_minmax(f, a1, a2, sign, &lo2, &hi2);
-	fit_minmax(f, a2, n, sign, &lo3, &hi3);
-	if (lo3 <= lo1 || hi3 <= hi1)
-		return 0.0;
-	if (cont && hi3 <= hi2 + 0.05 * e)
-		return 0.0; /* no new high lately: the growth stopped */
+	/* the O(1) conditions before the O(L) ones */
 	if (sign * fit_ols(f, i0, a1, NULL) < BETA * b)
 		return 0.0;
 	if (!cont && sign * fit_ols(f, a2, n, NULL) < BETA * b)
 		return 0.0;
+	double jump = GAMMA * b * dur, prev = fit_y(f, i0);
+	for (size_t i = i0 + 1; i < n; i++) {
+		double y = fit_y(f, i);
+		if (sign * (y - prev) > jump)
+			return 0.0; /* one step is not a trend */
+		prev = y;
+	}
+	double lo1, hi1, lo2, hi2, lo3, hi3;
+	fit_minmax(f, i0, a1, sign, &lo1, &hi1);
+	fit_minmax(f, a2, n, sign, &lo3, &hi3);
+	if (lo3 <= lo1 || hi3 <= hi1)
+		return 0.0;
+	if (cont) {
+		fit_minmax(f, a1, a2, sign, &lo2, &hi2);
+		if (hi3 <= hi2 + 0.05 * e)
+			return 0.0; /* no new high lately: the growth stopped */
+	}
 	return b;
 }
 
@@ -477,20 +484,62 @@ static void envelope_rebase(struct envelope *e, size_t np)
 	e->since_rebase = 0;
 }
 
+/* Does the shortest window show a trend beyond its noise in either
+ * direction (the segment test's first condition)? O(1). */
+static bool env_short_trend(const struct envelope *e, const struct env_fit *f)
+{
+	size_t n = f->n, L = e->min_seg < n ? e->min_seg : n;
+	double sig, b = fit_ols(f, n - L, n, &sig);
+	return fabs(b) >= e->params.min_rate_mb_s &&
+	       fabs(b) * (fit_x(f, n - 1) - fit_x(f, n - L)) >= Z_SIG * sig;
+}
+
 /* Phase and rate of series s this tick. A series flat over all it holds is
  * stable at rate 0 (the full analysis' answer) without a search; *searched
- * says whether the series was analysed. */
-static struct env_result series_step(struct envelope *e, struct env_series *s, bool *searched)
+ * says whether it was not flat. A process series (may_idle) that the search
+ * found trendless goes idle: the window search is skipped while its new
+ * samples stay within the range of its last IDLE_BAND samples at that search
+ * (widened at min_rate per second: slower drift is no reportable trend) and
+ * the shortest window shows no trend of min_rate or more beyond its noise,
+ * for IDLE_TICKS ticks at most. A trend must make new highs (lows), or show
+ * in the shortest window, before the segment test can pass. In between, its
+ * phase and rate are the trendless ones, in O(1) when the range itself is
+ * within the stable limit. The GPU's own series never idles: it alone makes
+ * the warning. */
+static struct env_result series_step(struct envelope *e, struct env_series *s, bool may_idle,
+                                     bool *searched)
 {
 	if (s->n >= 3 && s->run >= s->n) {
 		s->seg = 0;
 		s->sign = 0;
+		s->idle = 0;
 		*searched = false;
 		return (struct env_result){PHASE_STABLE, 0.0, 0};
 	}
 	struct env_fit f = fit_view(e, s);
 	*searched = true;
-	return env_analyze(e, s, &f);
+	double v = fit_y(&f, f.n - 1), now = e->t[(e->head + ENV_MASK) & ENV_MASK];
+	double drift = e->params.min_rate_mb_s * (now - s->qt);
+	if (s->seg == 0 && s->idle > 0 && v >= s->qlo - drift && v <= s->qhi + drift &&
+	    !env_short_trend(e, &f)) {
+		s->idle--;
+		double lvl = s->qlo > 0.0 ? s->qlo : s->qhi < 0.0 ? -s->qhi : 0.0;
+		double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
+		if (s->qhi - s->qlo > lim)
+			return env_level(&f);
+		/* the last STABLE_W samples lie within the range: stable */
+		size_t w = f.n < STABLE_W ? f.n : STABLE_W;
+		return (struct env_result){PHASE_STABLE, fit_ols(&f, f.n - w, f.n, NULL), 0};
+	}
+	struct env_result r = env_analyze(e, s, &f);
+	s->idle = 0;
+	if (may_idle && r.seg == 0 && f.n >= STABLE_W) {
+		size_t w = f.n < IDLE_BAND ? f.n : IDLE_BAND;
+		fit_minmax(&f, f.n - w, f.n, 1, &s->qlo, &s->qhi);
+		s->qt = now;
+		s->idle = IDLE_TICKS;
+	}
+	return r;
 }
 
 /* The trend's rise over the last m samples of series s (m <= s->n). */
@@ -560,10 +609,10 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		double last = e->t[(e->head + ENV_CAP - 1) & ENV_MASK];
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
-			e->gpu.n = e->gpu.seg = e->gpu.run = 0;
+			e->gpu.n = e->gpu.seg = e->gpu.run = e->gpu.idle = 0;
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
-				p->s.n = p->s.seg = p->s.run = 0;
+				p->s.n = p->s.seg = p->s.run = p->s.idle = 0;
 			}
 		} else if (in->t <= last + 1e-9) {
 			advance = false; /* the same instant again: overwrite */
@@ -598,7 +647,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		envelope_rebase(e, np);
 
 	bool searched;
-	struct env_result g = series_step(e, &e->gpu, &searched);
+	struct env_result g = series_step(e, &e->gpu, false, &searched);
 	out->phase = g.phase;
 	out->rate_mb_s = g.rate;
 	double cap = 0.0;
@@ -614,7 +663,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	double best = CULPRIT_MIN_MB;
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
-		struct env_result r = series_step(e, &p->s, &searched);
+		struct env_result r = series_step(e, &p->s, true, &searched);
 		if (proc_out)
 			proc_out[j] = (struct pred_proc_out){r.phase, r.rate};
 		if (!out->has_oom || !searched)
