@@ -43,6 +43,7 @@ _Static_assert((ENV_CAP & ENV_MASK) == 0, "ENV_CAP must be a power of two");
  * range of the IDLE_BAND samples before that search. */
 #define IDLE_TICKS 32
 #define IDLE_BAND  64
+#define HOT_TICKS  64 /* after a new high or low, or a trend: no idling */
 
 struct env_series {
 	uint32_t n;          /* the last n samples of the shared time ring are ours */
@@ -50,6 +51,7 @@ struct env_series {
 	uint32_t run;        /* trailing samples equal to the newest */
 	int sign;            /* +1 growing, -1 shrinking segment, 0 none */
 	uint32_t idle;       /* ticks the window search may still be skipped */
+	uint32_t hot;        /* ticks the window search must still run */
 	double qlo, qhi;     /* ... while the newest sample stays within [qlo, qhi] */
 	double qt;           /* ... widened at min_rate since this time */
 	double yb;           /* offset of the sums below (precision) */
@@ -121,17 +123,16 @@ static double fit_ols(const struct env_fit *f, size_t i0, size_t i1, double *sig
 {
 	const struct envelope *e = f->e;
 	const struct env_series *s = f->s;
+	size_t p0 = (f->first + i0) & ENV_MASK, p1 = (f->first + i1) & ENV_MASK;
+	bool end = i1 >= f->n; /* the sums through the newest are the totals */
 	double n = (double)(i1 - i0);
-	double mx = (fit_pre(f, e->px, e->tx, i1) - fit_pre(f, e->px, e->tx, i0)) / n;
-	double my = (fit_pre(f, s->py, s->ty, i1) - fit_pre(f, s->py, s->ty, i0)) / n;
-	double vxx =
-	    (fit_pre(f, e->pxx, e->txx, i1) - fit_pre(f, e->pxx, e->txx, i0)) - n * mx * mx;
-	double vxy =
-	    (fit_pre(f, s->pxy, s->txy, i1) - fit_pre(f, s->pxy, s->txy, i0)) - n * mx * my;
+	double mx = ((end ? e->tx : e->px[p1]) - e->px[p0]) / n;
+	double my = ((end ? s->ty : s->py[p1]) - s->py[p0]) / n;
+	double vxx = ((end ? e->txx : e->pxx[p1]) - e->pxx[p0]) - n * mx * mx;
+	double vxy = ((end ? s->txy : s->pxy[p1]) - s->pxy[p0]) - n * mx * my;
 	double b = vxx > 1e-12 ? vxy / vxx : 0.0;
 	if (sig) {
-		double vyy =
-		    (fit_pre(f, s->pyy, s->tyy, i1) - fit_pre(f, s->pyy, s->tyy, i0)) - n * my * my;
+		double vyy = ((end ? s->tyy : s->pyy[p1]) - s->pyy[p0]) - n * my * my;
 		double ss = vyy - b * vxy;
 		*sig = sqrt((ss > 0.0 ? ss : 0.0) / n);
 	}
@@ -520,8 +521,10 @@ static struct env_result series_step(struct envelope *e, struct env_series *s, b
 	*searched = true;
 	double v = fit_y(&f, f.n - 1), now = e->t[(e->head + ENV_MASK) & ENV_MASK];
 	double drift = e->params.min_rate_mb_s * (now - s->qt);
-	if (s->seg == 0 && s->idle > 0 && v >= s->qlo - drift && v <= s->qhi + drift &&
-	    !env_short_trend(e, &f)) {
+	bool in_range = s->idle > 0 && v >= s->qlo - drift && v <= s->qhi + drift;
+	if (s->idle > 0 && !in_range)
+		s->hot = HOT_TICKS; /* a new high or low: stay awake a while */
+	if (s->seg == 0 && s->hot == 0 && in_range && !env_short_trend(e, &f)) {
 		s->idle--;
 		double lvl = s->qlo > 0.0 ? s->qlo : s->qhi < 0.0 ? -s->qhi : 0.0;
 		double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
@@ -532,6 +535,10 @@ static struct env_result series_step(struct envelope *e, struct env_series *s, b
 		return (struct env_result){PHASE_STABLE, fit_ols(&f, f.n - w, f.n, NULL), 0};
 	}
 	struct env_result r = env_analyze(e, s, &f);
+	if (s->hot)
+		s->hot--;
+	if (r.seg)
+		s->hot = HOT_TICKS; /* and after a trend */
 	s->idle = 0;
 	if (may_idle && r.seg == 0 && f.n >= STABLE_W) {
 		size_t w = f.n < IDLE_BAND ? f.n : IDLE_BAND;
@@ -609,10 +616,10 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		double last = e->t[(e->head + ENV_CAP - 1) & ENV_MASK];
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
-			e->gpu.n = e->gpu.seg = e->gpu.run = e->gpu.idle = 0;
+			e->gpu.n = e->gpu.seg = e->gpu.run = e->gpu.idle = e->gpu.hot = 0;
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
-				p->s.n = p->s.seg = p->s.run = p->s.idle = 0;
+				p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0;
 			}
 		} else if (in->t <= last + 1e-9) {
 			advance = false; /* the same instant again: overwrite */
@@ -640,7 +647,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
 		if (e->fresh[j])
-			p->s.n = p->s.seg = p->s.run = p->s.idle = 0, p->s.sign = 0;
+			p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0, p->s.sign = 0;
 		series_put(e, &p->s, slot, (double)in->procs[j].used / MIB, advance);
 	}
 	if (e->since_rebase >= ENV_CAP)

@@ -304,6 +304,51 @@ static void test_process_carries_a_noisy_gpu(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* The idle rule (a trendless process series skips the window search) must
+ * not miss a trend: the same values as a process and as the GPU's total (the
+ * GPU's series never idles) give the same growth on every tick -- steady
+ * jitter, sawtooth ramps that climb back within the range after each drop,
+ * drift below min_rate, steps, a leak -- over 3000 ticks (the ring wraps).
+ * (The GPU's reported rate is its envelope's recent rate, so only the phases
+ * are compared.) */
+static void test_idle_process_misses_no_trend(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	uint32_t rng = 7;
+	int grew = 0, disagree = 0;
+	for (int i = 0; i < 3000; i++) {
+		rng = rng * 1103515245u + 12345u;
+		double v = 20000.0 + (double)((rng >> 16) % 9) * 2.0 - 8.0; /* MiB, jitter */
+		if (i >= 600 && i < 1200)
+			v += (i % 60) * 50.0; /* sawtooth: 50 MiB/s, drop every 60 s */
+		else if (i >= 1200 && i < 1800)
+			v += (i - 1200) * 0.3; /* drift below min_rate */
+		else if (i >= 1800 && i < 2400)
+			v += 180.0 + (double)((i - 1800) / 20) * 400.0; /* 400 MiB every 20 s */
+		else if (i >= 2400)
+			v += 2000.0 + (i - 2400) * 25.0; /* a 25 MiB/s leak */
+		struct pred_proc_sample pr = {.pid = 9, .starttime = 9, .used = (uint64_t)(v * MB)};
+		sim_tick(&s, i, pr.used, &pr, 1);
+		bool gpu_trend = s.out.phase == PHASE_GROWING || s.out.phase == PHASE_SHRINKING;
+		bool proc_trend =
+		    s.pout[0].phase == PHASE_GROWING || s.pout[0].phase == PHASE_SHRINKING;
+		if (gpu_trend && fabs(s.out.rate_mb_s) >= 5.0) {
+			grew++;
+			if (s.pout[0].phase != s.out.phase)
+				disagree++;
+		}
+		if (proc_trend) /* never a trend the full search would not find */
+			assert_int_equal(s.pout[0].phase, s.out.phase);
+	}
+	assert_true(grew > 900);
+	assert_int_equal(disagree, 0);
+	assert_int_equal(s.pout[0].phase, PHASE_GROWING);
+	assert_near(s.pout[0].rate_mb_s, 25.0, 0.5);
+	s.ops->destroy(s.p);
+}
+
 static void test_steady_state_does_not_allocate(void **state)
 {
 	(void)state;
@@ -334,6 +379,7 @@ int main(void)
 	    cmocka_unit_test(test_identity),
 	    cmocka_unit_test(test_time_and_bounds),
 	    cmocka_unit_test(test_process_carries_a_noisy_gpu),
+	    cmocka_unit_test(test_idle_process_misses_no_trend),
 	    cmocka_unit_test(test_steady_state_does_not_allocate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
