@@ -277,15 +277,18 @@ def _():
                VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "basic_2gpu.json"), **procs.env())
     err = open(os.path.join(d, "err"), "w+")
     vt = subprocess.Popen([VT, "--json-stream", "--config", cfg], env=env,
-                          stdout=subprocess.DEVNULL, stderr=err, text=True)
+                          stdout=subprocess.PIPE, stderr=err, text=True)
     try:
-        time.sleep(1.0)
+        # the first sample means the loop runs and its signals are blocked
+        assert json.loads(vt.stdout.readline())["gpus"], "no first sample"
         open(cfg, "w").write("[general]\nrefresh_rate = 99\n")
         vt.send_signal(signal.SIGHUP)
-        time.sleep(1.0)
+        vt.stdout.readline()  # a tick after the reload was handled
+        vt.stdout.readline()
         open(cfg, "w").write("[general]\nrefresh_rate = 2.0\n")
         vt.send_signal(signal.SIGHUP)
-        time.sleep(1.0)
+        vt.stdout.readline()
+        vt.stdout.readline()
         assert vt.poll() is None, "vramtop must keep running across reloads"
         vt.send_signal(signal.SIGTERM)
         assert vt.wait(5) == 0
