@@ -248,8 +248,14 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 				continue;
 			if (!have[c]) {
 				cb[c] = fit_ols(f, n - L, n, &csig[c]);
+				/* the test's first condition, for both directions */
+				double dur = fit_x(f, n - 1) - fit_x(f, n - L);
+				if (fabs(cb[c]) * dur < Z_SIG * csig[c] || dur <= 0.0)
+					cb[c] = 0.0;
 				have[c] = true;
 			}
+			if (sign * cb[c] <= 0.0)
+				continue;
 			double b = env_seg_test(f, L, sign, false, cb[c], csig[c]);
 			if (b > 0.0) {
 				best_l = L;
