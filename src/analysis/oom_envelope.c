@@ -291,10 +291,10 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of y[i0, i0+k), k <= ENV_CAP/8. */
+/* Median of y[i0, i0+k), 1 <= k <= ENV_CAP/8. */
 static double fit_median(const struct env_fit *f, size_t i0, size_t k)
 {
-	double v[ENV_CAP / 8];
+	double v[ENV_CAP / 8] = {0.0};
 	for (size_t i = 0; i < k; i++)
 		v[i] = fit_y(f, i0 + i);
 	qsort(v, k, sizeof(double), cmp_double);
