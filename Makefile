@@ -3,7 +3,8 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 PREFIX ?= /usr/local
-MESON_FLAGS ?=
+# Link-time optimisation: ~8 % off `vramtop analyze` of a large trace (docs/PERFORMANCE.md).
+MESON_FLAGS ?= -Db_lto=true
 
 .PHONY: all deps setup demo check check-asan fuzz install clean bench lint
 

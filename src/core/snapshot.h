@@ -105,7 +105,8 @@ void snapshot_init(struct snapshot *s);
 /* Forgets contents, keeps capacity. */
 void snapshot_reset(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
-/* Append a zeroed GPU / process; the pointer is valid until the next add. */
+/* Append a zeroed GPU / a process with zero scalars and empty strings (the
+ * bytes after a string's NUL are unspecified); valid until the next add. */
 __attribute__((returns_nonnull)) struct snap_gpu *snapshot_add_gpu(struct snapshot *s);
 __attribute__((returns_nonnull)) struct snap_proc *snapshot_add_proc(struct snapshot *s);
 /* Removes, in place and keeping order, every process with any of `flags`
