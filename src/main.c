@@ -12,6 +12,7 @@
 #include "analysis/analyze_cmd.h"
 #include "app.h"
 #include "core/error.h"
+#include "core/strnum.h"
 #include "config/secrets.h"
 #include "export/csv.h"
 #include "export/snapshot_fmt.h"
@@ -98,17 +99,6 @@ static void usage(FILE *out)
 	      "Environment: VRAMTOP_NVML_LIB (path of libnvidia-ml.so.1), NO_COLOR.\n"
 	      "Exit status: 0 ok, 1 error, 2 no usable NVIDIA driver or bad usage.\n",
 	      out);
-}
-
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end)
-		return VT_ERR;
-	*out = v;
-	return VT_OK;
 }
 
 /* The bundled demo trace: installed copy first, then the source tree. */
@@ -259,14 +249,14 @@ int main(int argc, char **argv)
 			a.json_stream = true;
 			break;
 		case OPT_DURATION:
-			if (parse_double(optarg, &a.duration) != VT_OK || a.duration <= 0) {
+			if (!strnum_double(optarg, &a.duration) || a.duration <= 0) {
 				fprintf(stderr, "vramtop: --duration wants seconds > 0, not '%s'\n",
 				        optarg);
 				return 2;
 			}
 			break;
 		case OPT_SPEED:
-			if (parse_double(optarg, &a.speed) != VT_OK || a.speed <= 0) {
+			if (!strnum_double(optarg, &a.speed) || a.speed <= 0) {
 				fprintf(stderr, "vramtop: --speed wants a factor > 0, not '%s'\n",
 				        optarg);
 				return 2;

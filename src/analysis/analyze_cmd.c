@@ -16,6 +16,7 @@
 #include "analysis/survival.h"
 #include "core/error.h"
 #include "core/snapshot.h"
+#include "core/strnum.h"
 #include "core/xalloc.h"
 #include "source/trace.h"
 
@@ -113,17 +114,6 @@ static void usage(FILE *f)
 	      "  -m, --min-segment N    shortest PELT segment in samples (default 5)\n"
 	      "  -h, --help             this text\n",
 	      f);
-}
-
-static bool parse_double(const char *s, double *v)
-{
-	char *end;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(d))
-		return false;
-	*v = d;
-	return true;
 }
 
 static void series_push(struct series *s, double t, double y)
@@ -372,7 +362,7 @@ int cmd_analyze(int argc, char **argv)
 		double v;
 		switch (c) {
 		case 'r':
-			if (!parse_double(optarg, &v) || v <= 0 || v > 3600) {
+			if (!strnum_double(optarg, &v) || v <= 0 || v > 3600) {
 				fprintf(
 				    stderr,
 				    "vramtop analyze: --refresh-rate wants seconds in (0, 3600], "
@@ -390,7 +380,7 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case 'p':
 			v = pelt_preset(optarg);
-			if (v < 0 && (!parse_double(optarg, &v) || v < 0)) {
+			if (v < 0 && (!strnum_double(optarg, &v) || v < 0)) {
 				fprintf(stderr,
 				        "vramtop analyze: --penalty wants pytorch_training, "
 				        "inference_server, unknown or a number >= 0, not '%s'\n",
@@ -400,7 +390,7 @@ int cmd_analyze(int argc, char **argv)
 			a.pelt.penalty = v;
 			break;
 		case 'm':
-			if (!parse_double(optarg, &v) || v < 1 || v > 1e6 || v != floor(v)) {
+			if (!strnum_double(optarg, &v) || v < 1 || v > 1e6 || v != floor(v)) {
 				fprintf(stderr,
 				        "vramtop analyze: --min-segment wants a whole number of "
 				        "samples >= 1, not '%s'\n",

@@ -19,13 +19,7 @@
 
 static void pool_reserve(struct toml_doc *d, size_t extra)
 {
-	if (d->pool_len + extra <= d->pool_cap)
-		return;
-	size_t cap = d->pool_cap ? d->pool_cap : 256;
-	while (cap < d->pool_len + extra)
-		cap *= 2;
-	d->pool = xreallocarray(d->pool, cap, 1);
-	d->pool_cap = cap;
+	xgrow(&d->pool, &d->pool_cap, d->pool_len + extra, 256);
 }
 
 static uint32_t pool_add(struct toml_doc *d, const char *s, size_t n)

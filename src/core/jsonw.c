@@ -39,13 +39,7 @@ bool jsonw_ok(const struct jsonw *w)
 /* Room for n more bytes plus the NUL. */
 static void reserve(struct jsonw *w, size_t n)
 {
-	if (w->len + n + 1 <= w->cap)
-		return;
-	size_t cap = w->cap ? w->cap : 256;
-	while (cap < w->len + n + 1)
-		cap *= 2;
-	w->buf = xreallocarray(w->buf, cap, 1);
-	w->cap = cap;
+	xgrow(&w->buf, &w->cap, w->len + n + 1, 256);
 }
 
 static void put(struct jsonw *w, const char *s, size_t n)

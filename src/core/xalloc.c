@@ -47,6 +47,17 @@ char *xstrdup(const char *s)
 	return d;
 }
 
+void xgrow(char **buf, size_t *cap, size_t need, size_t first_cap)
+{
+	if (need <= *cap)
+		return;
+	size_t c = *cap ? *cap : first_cap;
+	while (c < need)
+		c *= 2;
+	*buf = xreallocarray(*buf, c, 1);
+	*cap = c;
+}
+
 size_t vt_strlcpy(char *dst, const char *src, size_t cap)
 {
 	size_t n = strlen(src);

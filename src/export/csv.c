@@ -30,13 +30,7 @@ struct csv_log {
 
 static void put(struct csv_log *l, const char *s, size_t n)
 {
-	if (l->len + n > l->cap) {
-		size_t cap = l->cap ? l->cap : 4096;
-		while (cap < l->len + n)
-			cap *= 2;
-		l->buf = xreallocarray(l->buf, cap, 1);
-		l->cap = cap;
-	}
+	xgrow(&l->buf, &l->cap, l->len + n, 4096);
 	memcpy(l->buf + l->len, s, n);
 	l->len += n;
 }

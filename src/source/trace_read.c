@@ -76,13 +76,7 @@ static void gather(struct trace_reader *r, const char *p, size_t n)
 		r->line_len = 0;
 		return;
 	}
-	if (r->line_len + n > r->line_cap) {
-		size_t cap = r->line_cap ? r->line_cap : 4096;
-		while (cap < r->line_len + n)
-			cap *= 2;
-		r->line = xreallocarray(r->line, cap, 1);
-		r->line_cap = cap;
-	}
+	xgrow(&r->line, &r->line_cap, r->line_len + n, 4096);
 	memcpy(r->line + r->line_len, p, n);
 	r->line_len += n;
 }
