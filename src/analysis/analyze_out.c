@@ -51,17 +51,55 @@ static void end(struct aout *o, const char *p)
 
 #define LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
+/* Decimal digits of v (1-20): floor(log10 2^bits) from the bit length, and
+ * one comparison. */
+static unsigned ndigits(uint64_t v)
+{
+	static const uint64_t p10[20] = {1,
+	                                 10,
+	                                 100,
+	                                 1000,
+	                                 10000,
+	                                 100000,
+	                                 1000000,
+	                                 10000000,
+	                                 100000000,
+	                                 1000000000,
+	                                 10000000000,
+	                                 100000000000,
+	                                 1000000000000,
+	                                 10000000000000,
+	                                 100000000000000,
+	                                 1000000000000000,
+	                                 10000000000000000,
+	                                 100000000000000000,
+	                                 1000000000000000000,
+	                                 10000000000000000000u};
+	unsigned t = ((64u - (unsigned)__builtin_clzll(v | 1)) * 1233u) >> 12;
+	return v ? t + (v >= p10[t]) : 1;
+}
+
+/* "00" .. "99" */
+static const char two_digits[201] = "0001020304050607080910111213141516171819"
+                                    "2021222324252627282930313233343536373839"
+                                    "4041424344454647484950515253545556575859"
+                                    "6061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
+/* v in decimal, written from its last digit back, two at a time. */
 static char *fmt_u64(char *p, uint64_t v)
 {
-	char tmp[24];
-	int i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	size_t n = sizeof(tmp) - (size_t)i;
-	memcpy(p, tmp + i, n);
-	return p + n;
+	char *end = p + ndigits(v), *q = end;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, two_digits + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(q - 2, two_digits + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return end;
 }
 
 static char *fmt_i64(char *p, int64_t v)
@@ -73,16 +111,17 @@ static char *fmt_i64(char *p, int64_t v)
 	return fmt_u64(p, (uint64_t)v);
 }
 
+/* A short constant name (a phase, a verdict, a label). */
 static char *fmt_str(char *p, const char *s)
 {
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
+	while (*s)
+		*p++ = *s++;
+	return p;
 }
 
 /* v with `decimals` digits exactly as "%.*f" would print it; at most 330
  * bytes (DBL_MAX has 309 digits). */
-static char *fmt_fixed(char *p, double v, int decimals)
+static inline __attribute__((always_inline)) char *fmt_fixed(char *p, double v, int decimals)
 {
 	static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
 	static const uint64_t u10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
@@ -106,10 +145,12 @@ static char *fmt_fixed(char *p, double v, int decimals)
 		if (decimals) {
 			uint64_t r = q % u10[decimals];
 			*p = '.';
-			for (int i = decimals; i >= 1; i--) {
-				p[i] = (char)('0' + r % 10);
-				r /= 10;
+			for (int i = decimals; i >= 2; i -= 2) {
+				memcpy(p + i - 1, two_digits + 2 * (r % 100), 2);
+				r /= 100;
 			}
+			if (decimals & 1)
+				p[1] = (char)('0' + r);
 			p += decimals + 1;
 		}
 		return p;
@@ -135,13 +176,24 @@ size_t aout_time(char *dst, double t)
 	return (size_t)(fmt_fixed(dst, t, 3) - dst);
 }
 
+/* A tick's time, formatted once (aout_time): a time of the usual length is
+ * copied as a fixed 32 bytes, which the line's room and t's buffer
+ * (AOUT_TIME_MAX) both hold, and the cursor moves by its length. */
+static char *put_time(char *p, const char *t, size_t tlen)
+{
+	if (tlen <= 32)
+		memcpy(p, t, 32);
+	else
+		memcpy(p, t, tlen);
+	return p + tlen;
+}
+
 void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
                    const struct pred_output *po)
 {
 	char *p = begin(o);
 	p = LIT(p, "{\"t\":");
-	memcpy(p, t, tlen);
-	p += tlen;
+	p = put_time(p, t, tlen);
 	p = LIT(p, ",\"gpu\":");
 	p = fmt_u64(p, gpu);
 	p = LIT(p, ",\"phase\":\"");
@@ -173,8 +225,7 @@ void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pi
 {
 	char *p = begin(o);
 	p = LIT(p, "{\"t\":");
-	memcpy(p, t, tlen);
-	p += tlen;
+	p = put_time(p, t, tlen);
 	p = LIT(p, ",\"gpu\":");
 	p = fmt_u64(p, gpu);
 	p = LIT(p, ",\"pid\":");

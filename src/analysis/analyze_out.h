@@ -37,7 +37,8 @@ void aout_fixed(struct aout *o, double v, int decimals);
 #define AOUT_TIME_MAX 340
 size_t aout_time(char *dst, double t);
 
-/* Lines of one tick; t/tlen is the time from aout_time. */
+/* Lines of one tick; t/tlen is the time from aout_time, in a buffer of
+ * AOUT_TIME_MAX bytes. */
 void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
                    const struct pred_output *po);
 void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pid_t pid,

@@ -48,21 +48,18 @@ struct env_result {
 	uint32_t seg;
 };
 /* Does the window of the last L samples show sustained change in direction
- * sign? A trend that rises significantly above the residual noise, through
- * each third, carried by no single jump, with both envelopes (lows and highs)
- * rising. cont: the window continues the segment accepted last tick; its last
- * third need not rise on its own (a leak may pause), but it must make a new
- * high. b0, sig: the window's least-squares slope and residual sigma (shared
- * by both directions). Returns the trend slope (in direction sign) or 0. */
-static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool cont, double b0,
-                           double sig)
+ * sign? A trend that rises significantly above the residual noise (the
+ * caller asked fit_trend_dir), through each third, carried by no single
+ * jump, with both envelopes (lows and highs) rising. cont: the window
+ * continues the segment accepted last tick; its last third need not rise on
+ * its own (a leak may pause), but it must make a new high. Returns the trend
+ * slope (in direction sign) or 0. */
+static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool cont)
 {
 	size_t n = f->n, i0 = n - L;
 	double dur = fit_x(f, n - 1) - fit_x(f, i0);
-	if (dur <= 0.0)
-		return 0.0;
-	double b = sign * b0;
-	if (b <= 0.0 || b * dur < Z_SIG * sig)
+	double b = sign * fit_ols(f, i0, n, NULL);
+	if (dur <= 0.0 || b <= 0.0)
 		return 0.0;
 	size_t k = L / 3;
 	size_t a1 = i0 + k, a2 = n - k;
@@ -120,37 +117,32 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 		s->sign = 0;
 		return r;
 	}
-	/* each window's fit, computed once for both directions */
-	double cb[ENV_MAX_CANDS], csig[ENV_MAX_CANDS];
-	bool have[ENV_MAX_CANDS] = {false};
+	/* each window's first condition, asked once for both directions, from
+	 * the longest down as far as the search goes */
+	signed char dir[ENV_MAX_CANDS];
+	size_t m = 0, lo;
+	while (m < e->ncand && e->cand[m] <= n)
+		m++;
+	lo = m; /* dir[c] is known for c >= lo */
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		size_t best_l = 0;
 		double best_b = 0.0;
 		/* the longest window that passes: try the longest first */
-		for (size_t c = e->ncand; c-- > 0;) {
-			size_t L = e->cand[c];
-			if (L > n)
+		for (size_t c = m; c-- > 0;) {
+			if (c < lo)
+				dir[lo = c] = (signed char)fit_trend_dir(e, s, e->cand[c], Z_SIG, 0.0);
+			if (dir[c] != sign)
 				continue;
-			if (!have[c]) {
-				cb[c] = fit_ols(f, n - L, n, &csig[c]);
-				/* the test's first condition, for both directions */
-				double dur = fit_x(f, n - 1) - fit_x(f, n - L);
-				if (fabs(cb[c]) * dur < Z_SIG * csig[c] || dur <= 0.0)
-					cb[c] = 0.0;
-				have[c] = true;
-			}
-			if (sign * cb[c] <= 0.0)
-				continue;
-			double b = env_seg_test(f, L, sign, false, cb[c], csig[c]);
+			double b = env_seg_test(f, e->cand[c], sign, false);
 			if (b > 0.0) {
-				best_l = L;
+				best_l = e->cand[c];
 				best_b = b;
 				break;
 			}
 		}
-		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n && s->seg > best_l) {
-			double sig, b0 = fit_ols(f, n - s->seg, n, &sig);
-			double b = env_seg_test(f, s->seg, sign, true, b0, sig);
+		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n && s->seg > best_l &&
+		    fit_trend_dir(e, s, s->seg, Z_SIG, 0.0) == sign) {
+			double b = env_seg_test(f, s->seg, sign, true);
 			if (b > 0.0) {
 				best_l = s->seg;
 				best_b = b;
@@ -294,10 +286,11 @@ static void envelope_destroy(void *self)
  * from the sums before it. */
 static void series_sum(const struct envelope *e, struct env_series *s, uint32_t pos)
 {
-	double x = e->t[pos] - e->tbase, v = s->y[pos] - s->yb;
-	s->ty = s->py[pos] + v;
-	s->txy = s->pxy[pos] + x * v;
-	s->tyy = s->pyy[pos] + v * v;
+	double x = e->tk[pos].t - e->tbase, v = s->y[pos] - s->yb;
+	const struct env_pre *q = &s->pre[pos];
+	s->ty = q->y + v;
+	s->txy = q->xy + x * v;
+	s->tyy = q->yy + v * v;
 }
 
 /* Appends (or, same time, overwrites) a value of series s at the ring slot
@@ -312,14 +305,10 @@ static void series_put(const struct envelope *e, struct env_series *s, uint32_t 
 		s->run = s->n > 0 && s->y[prev] == v ? s->run + 1 : 1;
 		if (s->seg)
 			s->seg++;
-		if (s->n == 0) {
+		if (s->n == 0)
 			s->yb = v;
-			s->py[slot] = s->pxy[slot] = s->pyy[slot] = 0.0;
-		} else {
-			s->py[slot] = s->ty;
-			s->pxy[slot] = s->txy;
-			s->pyy[slot] = s->tyy;
-		}
+		s->pre[slot] = s->n == 0 ? (struct env_pre){0.0, 0.0, 0.0, 0.0}
+		                         : (struct env_pre){s->ty, s->txy, s->tyy, 0.0};
 		if (s->n < e->nt)
 			s->n++;
 		if (s->seg > s->n)
@@ -341,16 +330,13 @@ static void series_rebase(const struct envelope *e, struct env_series *s)
 		return;
 	uint32_t first = (e->head + ENV_CAP - s->n) & ENV_MASK;
 	s->yb = s->y[first];
-	s->py[first] = s->pxy[first] = s->pyy[first] = 0.0;
+	s->pre[first] = (struct env_pre){0.0, 0.0, 0.0, 0.0};
 	for (uint32_t k = 0;; k++) {
 		uint32_t pos = (first + k) & ENV_MASK;
 		series_sum(e, s, pos);
 		if (k + 1 == s->n)
 			break;
-		uint32_t next = (pos + 1) & ENV_MASK;
-		s->py[next] = s->ty;
-		s->pxy[next] = s->txy;
-		s->pyy[next] = s->tyy;
+		s->pre[(pos + 1) & ENV_MASK] = (struct env_pre){s->ty, s->txy, s->tyy, 0.0};
 	}
 }
 
@@ -360,13 +346,13 @@ static void series_rebase(const struct envelope *e, struct env_series *s)
 static void envelope_rebase(struct envelope *e, size_t np)
 {
 	uint32_t first = (e->head + ENV_CAP - e->nt) & ENV_MASK;
-	e->tbase = e->t[first];
+	e->tbase = e->tk[first].t;
 	e->tx = e->txx = 0.0;
 	for (uint32_t k = 0; k < e->nt; k++) {
 		uint32_t pos = (first + k) & ENV_MASK;
-		double x = e->t[pos] - e->tbase;
-		e->px[pos] = e->tx;
-		e->pxx[pos] = e->txx;
+		double x = e->tk[pos].t - e->tbase;
+		e->tk[pos].x = e->tx;
+		e->tk[pos].xx = e->txx;
 		e->tx += x;
 		e->txx += x * x;
 	}
@@ -380,10 +366,8 @@ static void envelope_rebase(struct envelope *e, size_t np)
  * direction (the segment test's first condition)? O(1). */
 static bool env_short_trend(const struct envelope *e, const struct env_fit *f)
 {
-	size_t n = f->n, L = e->min_seg < n ? e->min_seg : n;
-	double sig, b = fit_ols(f, n - L, n, &sig);
-	return fabs(b) >= e->params.min_rate_mb_s &&
-	       fabs(b) * (fit_x(f, n - 1) - fit_x(f, n - L)) >= Z_SIG * sig;
+	size_t L = e->min_seg < f->n ? e->min_seg : f->n;
+	return fit_trend_dir(e, f->s, (uint32_t)L, Z_SIG, e->params.min_rate_mb_s) != 0;
 }
 
 /* Phase and rate of series s this tick. A series flat over all it holds is
@@ -410,7 +394,7 @@ static struct env_result series_step(struct envelope *e, struct env_series *s, b
 	}
 	struct env_fit f = fit_view(e, s);
 	*searched = true;
-	double v = fit_y(&f, f.n - 1), now = e->t[(e->head + ENV_MASK) & ENV_MASK];
+	double v = fit_y(&f, f.n - 1), now = e->tk[(e->head + ENV_MASK) & ENV_MASK].t;
 	double drift = e->params.min_rate_mb_s * (now - s->qt);
 	bool in_range = s->idle > 0 && v >= s->qlo - drift && v <= s->qhi + drift;
 	if (s->idle > 0 && !in_range)
@@ -504,7 +488,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		return;
 	bool advance = true;
 	if (e->nt) {
-		double last = e->t[(e->head + ENV_CAP - 1) & ENV_MASK];
+		double last = e->tk[(e->head + ENV_CAP - 1) & ENV_MASK].t;
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
 			e->gpu.n = e->gpu.seg = e->gpu.run = e->gpu.idle = e->gpu.hot = 0;
@@ -523,9 +507,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			e->since_rebase = 0;
 		}
 		double x = in->t - e->tbase;
-		e->t[e->head] = in->t;
-		e->px[e->head] = e->tx;
-		e->pxx[e->head] = e->txx;
+		e->tk[e->head] = (struct env_tick){in->t, e->tx, e->txx, 0.0};
 		e->tx += x;
 		e->txx += x * x;
 		e->head = (e->head + 1) & ENV_MASK;

@@ -32,8 +32,12 @@ struct env_series {
 	double ty, txy, tyy; /* sums of y-yb, x(y-yb), (y-yb)^2 through the newest */
 	double y[ENV_CAP];   /* MiB, at the time ring's positions */
 	/* the same sums before the sample at each position: any slice's sums
-	 * are a difference, maintained in O(1) per tick */
-	double py[ENV_CAP], pxy[ENV_CAP], pyy[ENV_CAP];
+	 * are a difference, maintained in O(1) per tick. One position's sums
+	 * share a cache line: the window search reads them at ~40 scattered
+	 * positions a tick. */
+	struct env_pre {
+		double y, xy, yy, pad;
+	} pre[ENV_CAP];
 };
 
 struct env_proc {
@@ -46,8 +50,10 @@ struct envelope {
 	uint32_t min_seg;
 	size_t ncand;
 	uint32_t cand[ENV_MAX_CANDS];
-	double t[ENV_CAP];
-	double px[ENV_CAP], pxx[ENV_CAP]; /* sums of x = t - tbase before each position */
+	/* the time ring: each time with the sums of x = t - tbase before it */
+	struct env_tick {
+		double t, x, xx, pad;
+	} tk[ENV_CAP];
 	double tx, txx, tbase;
 	uint32_t head, nt;     /* next write position, samples held */
 	uint32_t since_rebase; /* samples appended since the sums were rebuilt */
@@ -72,7 +78,7 @@ static inline struct env_fit fit_view(const struct envelope *e, const struct env
 
 static inline double fit_x(const struct env_fit *f, size_t i)
 {
-	return f->e->t[(f->first + i) & ENV_MASK] - f->e->tbase;
+	return f->e->tk[(f->first + i) & ENV_MASK].t - f->e->tbase;
 }
 
 static inline double fit_y(const struct env_fit *f, size_t i)
@@ -80,10 +86,10 @@ static inline double fit_y(const struct env_fit *f, size_t i)
 	return f->s->y[(f->first + i) & ENV_MASK];
 }
 
-/* The sum of arr's quantity over samples [0, i) of the view, up to a constant. */
-static inline double fit_pre(const struct env_fit *f, const double *arr, double total, size_t i)
+/* The sum of y over samples [0, i) of the view, up to a constant. */
+static inline double fit_pre_y(const struct env_fit *f, size_t i)
 {
-	return i >= f->n ? total : arr[(f->first + i) & ENV_MASK];
+	return i >= f->n ? f->s->ty : f->s->pre[(f->first + i) & ENV_MASK].y;
 }
 
 /* Least squares over [i0, i1): slope; *sig (may be NULL) the residual sigma. */
@@ -94,13 +100,15 @@ static inline double fit_ols(const struct env_fit *f, size_t i0, size_t i1, doub
 	size_t p0 = (f->first + i0) & ENV_MASK, p1 = (f->first + i1) & ENV_MASK;
 	bool end = i1 >= f->n; /* the sums through the newest are the totals */
 	double n = (double)(i1 - i0);
-	double mx = ((end ? e->tx : e->px[p1]) - e->px[p0]) / n;
-	double my = ((end ? s->ty : s->py[p1]) - s->py[p0]) / n;
-	double vxx = ((end ? e->txx : e->pxx[p1]) - e->pxx[p0]) - n * mx * mx;
-	double vxy = ((end ? s->txy : s->pxy[p1]) - s->pxy[p0]) - n * mx * my;
+	const struct env_tick *k0 = &e->tk[p0], *k1 = &e->tk[p1];
+	const struct env_pre *q0 = &s->pre[p0], *q1 = &s->pre[p1];
+	double mx = ((end ? e->tx : k1->x) - k0->x) / n;
+	double my = ((end ? s->ty : q1->y) - q0->y) / n;
+	double vxx = ((end ? e->txx : k1->xx) - k0->xx) - n * mx * mx;
+	double vxy = ((end ? s->txy : q1->xy) - q0->xy) - n * mx * my;
 	double b = vxx > 1e-12 ? vxy / vxx : 0.0;
 	if (sig) {
-		double vyy = ((end ? s->tyy : s->pyy[p1]) - s->pyy[p0]) - n * my * my;
+		double vyy = ((end ? s->tyy : q1->yy) - q0->yy) - n * my * my;
 		double ss = vyy - b * vxy;
 		*sig = sqrt((ss > 0.0 ? ss : 0.0) / n);
 	}
@@ -109,9 +117,36 @@ static inline double fit_ols(const struct env_fit *f, size_t i0, size_t i1, doub
 
 static inline double fit_mean(const struct env_fit *f, size_t i0, size_t i1)
 {
-	const struct env_series *s = f->s;
-	return (fit_pre(f, s->py, s->ty, i1) - fit_pre(f, s->py, s->ty, i0)) / (double)(i1 - i0) +
-	       s->yb;
+	return (fit_pre_y(f, i1) - fit_pre_y(f, i0)) / (double)(i1 - i0) + f->s->yb;
+}
+
+/* Is there a trend over the series' last L samples (L <= n) beyond its
+ * noise -- does the rise of the least-squares line exceed Z residual sigmas?
+ * Returns its direction, +1 or -1, or 0. The segment test's first condition,
+ * asked of ~16 windows a tick, so without a division or a root: with n times
+ * the centred sums A = n Sxx - Sx^2, B = n Sxy - Sx Sy, C = n Syy - Sy^2, the
+ * slope is B/A and n^2 sigma^2 = (AC - B^2)/A, so |slope| dur >= Z sigma reads
+ * B^2 dur^2 n^2 >= Z^2 (AC - B^2) A. A slope of 0 (A ~ 0) is no trend; the
+ * slope itself is fit_ols'. min_rate > 0 also asks |slope| >= min_rate. */
+static inline int fit_trend_dir(const struct envelope *e, const struct env_series *s, uint32_t L,
+                                double z, double min_rate)
+{
+	uint32_t p0 = (e->head - L) & ENV_MASK;
+	const struct env_tick *k = &e->tk[p0];
+	const struct env_pre *q = &s->pre[p0];
+	double n = (double)L;
+	double sx = e->tx - k->x, sxx = e->txx - k->xx;
+	double sy = s->ty - q->y, sxy = s->txy - q->xy, syy = s->tyy - q->yy;
+	double A = n * sxx - sx * sx, B = n * sxy - sx * sy, C = n * syy - sy * sy;
+	double dur = e->tk[(e->head + ENV_MASK) & ENV_MASK].t - k->t;
+	double res = A * C - B * B;
+	if (!(dur > 0.0) || !(A > 1e-12 * n) || B == 0.0)
+		return 0;
+	if (fabs(B) < min_rate * A)
+		return 0;
+	if (B * B * dur * dur * n * n < z * z * (res > 0.0 ? res : 0.0) * A)
+		return 0;
+	return B > 0.0 ? 1 : -1;
 }
 
 /* Extremes of sign*y over [i0, i1). */

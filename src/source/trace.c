@@ -23,6 +23,12 @@
 static int get_u64(struct lex *x, uint64_t max, const char *what, uint64_t *out)
 {
 	struct lex_num n;
+	const char *at = x->p;
+	if (lex_uint_fast(x, out)) {
+		if (*out <= max)
+			return 0;
+		x->p = at; /* the general path says why */
+	}
 	*out = 0;
 	if (lex_number(x, &n) < 0)
 		return -1;

@@ -407,6 +407,46 @@ bool lex_null(struct lex *x)
 
 int lex_member(struct lex *x, bool *first, const char **key, size_t *klen)
 {
+	/* fast path, the way writers space it: [,][ ]"plain key"[ ]: or [ ]} --
+	 * anything else (other whitespace, escapes, the line's end near) is the
+	 * general path's, from where this one started */
+	const char *p = x->p, *end = x->end;
+	if (end - p >= 8) {
+		p += *p == ' ';
+		if (*p == '}') {
+			x->p = p + 1;
+			return 0;
+		}
+		if (!*first) {
+			if (*p != ',')
+				goto general;
+			p++;
+			p += *p == ' ';
+		}
+		if (*p != '"')
+			goto general;
+		const char *k = ++p;
+#if LEX_SWAR
+		for (unsigned d = 8; d == 8 && end - p >= 8; p += d)
+			d = lex_key_end(lex_load8(p));
+#endif
+		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p != '"')
+			goto general;
+		size_t kl = (size_t)(p - k);
+		p++;
+		if (p < end && *p == ' ')
+			p++;
+		if (p >= end || *p != ':')
+			goto general;
+		x->p = p + 1;
+		*first = false;
+		*key = k;
+		*klen = kl;
+		return 1;
+	}
+general:;
 	char c = lex_peek(x);
 	if (c == '}' && *first) {
 		x->p++;
