@@ -426,10 +426,6 @@ int lex_member(struct lex *x, bool *first, const char **key, size_t *klen)
 		if (*p != '"')
 			goto general;
 		const char *k = ++p;
-#if LEX_SWAR
-		for (unsigned d = 8; d == 8 && end - p >= 8; p += d)
-			d = lex_key_end(lex_load8(p));
-#endif
 		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
 			p++;
 		if (p >= end || *p != '"')

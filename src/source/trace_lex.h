@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #define LEX_MAX_DEPTH 64 /* nesting accepted inside skipped values */
 
@@ -46,61 +45,6 @@ static inline char lex_peek(struct lex *x)
 	return x->p < x->end ? *x->p : 0;
 }
 int lex_expect(struct lex *x, char c);
-/* Eight bytes at a time (SWAR) on little-endian machines; others take the
- * byte loops. A byte of 8 loaded from p is byte i of the word's bits
- * [8i, 8i + 8). */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define LEX_SWAR 0
-#define LEX_ONES UINT64_C(0x0101010101010101)
-#define LEX_HIGH UINT64_C(0x8080808080808080)
-
-static inline uint64_t lex_load8(const char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* The index (0-8) of the first byte of m whose high bit is set. */
-static inline unsigned lex_first_flag(uint64_t m)
-{
-	return m ? (unsigned)__builtin_ctzll(m) / 8 : 8;
-}
-
-/* How many of the word's bytes, from the first, are ASCII digits. A byte
- * after the first non-digit may be misjudged (a carry), which is harmless. */
-static inline unsigned lex_digit_run(uint64_t v)
-{
-	uint64_t t = ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) ^ 0x30 * LEX_ONES) |
-	             (((v + 0x06 * LEX_ONES) & UINT64_C(0xF0F0F0F0F0F0F0F0)) ^ 0x30 * LEX_ONES);
-	/* nonzero bytes of t: not digits; their high bits */
-	return lex_first_flag((((t & 0x7F * LEX_ONES) + 0x7F * LEX_ONES) | t) & LEX_HIGH);
-}
-
-/* The value of the word's first d digits, 1 <= d <= 8 (lex_digit_run). */
-static inline uint64_t lex_digits_value(uint64_t v, unsigned d)
-{
-	/* the digits' values, moved up to the top so that zeros lead; borrows
-	 * from the bytes after them go out with those */
-	v = (v - 0x30 * LEX_ONES) << (8 * (8 - d));
-	v = v * 10 + (v >> 8); /* pairs in the even bytes */
-	return ((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32)) +
-	        ((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32))) >>
-	       32;
-}
-
-/* The index (0-8) of the first byte that ends a plain key: '"', '\\' or a
- * control character. */
-static inline unsigned lex_key_end(uint64_t v)
-{
-	uint64_t q = v ^ 0x22 * LEX_ONES, b = v ^ 0x5C * LEX_ONES;
-	uint64_t m = ((q - LEX_ONES) & ~q) | ((b - LEX_ONES) & ~b) | ((v - 0x20 * LEX_ONES) & ~v);
-	return lex_first_flag(m & LEX_HIGH);
-}
-#else
-#define LEX_SWAR 0
-#endif
-
 /* A plain unsigned integer -- 1 to 19 digits, no sign, no leading zero, not
  * followed by a fraction, an exponent or a 20th digit -- after optional
  * whitespace: true with *v set and it consumed; false with nothing consumed
@@ -114,20 +58,6 @@ static inline bool lex_uint_fast(struct lex *x, uint64_t *v)
 		p++;
 	const char *s = p;
 	uint64_t r = 0;
-#if LEX_SWAR
-	static const uint64_t pow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-	                                  100000000};
-	while (end - p >= 8 && p - s < 16) {
-		uint64_t w = lex_load8(p);
-		unsigned d = lex_digit_run(w);
-		if (d == 0)
-			break;
-		r = r * pow10[d] + lex_digits_value(w, d);
-		p += d;
-		if (d < 8)
-			break;
-	}
-#endif
 	while (p < end && p - s < 19 && (unsigned)(*p - '0') <= 9)
 		r = r * 10 + (uint64_t)(*p++ - '0');
 	if (p == s || (*s == '0' && p - s > 1))
