@@ -47,6 +47,16 @@ struct env_result {
 	double rate;
 	uint32_t seg;
 };
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
 /* Does the window of the last L samples show sustained change in direction
  * sign? A trend that rises significantly above the residual noise (the
  * caller asked fit_trend_dir), through each third, carried by no single
@@ -73,23 +83,20 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 		return 0.0;
 	if (!cont && sign * fit_ols(f, a2, n, NULL) < BETA * b)
 		return 0.0;
-	double jump = GAMMA * b * dur, prev = fit_y(f, i0);
-	for (size_t i = i0 + 1; i < n; i++) {
-		double y = fit_y(f, i);
-		if (sign * (y - prev) > jump)
-			return 0.0; /* one step is not a trend */
-		prev = y;
-	}
-	double lo1, hi1, lo2, hi2, lo3, hi3;
-	fit_minmax(f, i0, a1, sign, &lo1, &hi1);
-	fit_minmax(f, a2, n, sign, &lo3, &hi3);
+	/* the O(L) ones in one pass over the thirds */
+	struct env_span s1 = fit_span(f, i0, a1, fit_y(f, i0));
+	struct env_span s2 = fit_span(f, a1, a2, fit_y(f, a1 - 1));
+	struct env_span s3 = fit_span(f, a2, n, fit_y(f, a2 - 1));
+	double step = sign > 0 ? dmax(s1.up, dmax(s2.up, s3.up)) : dmax(s1.down, dmax(s2.down, s3.down));
+	if (step > GAMMA * b * dur)
+		return 0.0; /* one step is not a trend */
+	/* extremes of sign*y: the lows and highs of the first and last thirds */
+	double lo1 = sign > 0 ? s1.lo : -s1.hi, hi1 = sign > 0 ? s1.hi : -s1.lo;
+	double lo3 = sign > 0 ? s3.lo : -s3.hi, hi3 = sign > 0 ? s3.hi : -s3.lo;
 	if (lo3 <= lo1 || hi3 <= hi1)
 		return 0.0;
-	if (cont) {
-		fit_minmax(f, a1, a2, sign, &lo2, &hi2);
-		if (hi3 <= hi2 + 0.05 * e)
-			return 0.0; /* no new high lately: the growth stopped */
-	}
+	if (cont && hi3 <= (sign > 0 ? s2.hi : -s2.lo) + 0.05 * e)
+		return 0.0; /* no new high lately: the growth stopped */
 	return b;
 }
 
@@ -127,8 +134,18 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		size_t best_l = 0;
 		double best_b = 0.0;
+		/* last tick's segment, one sample longer: if it still passes, only
+		 * the longer windows are worth trying */
+		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n &&
+		    fit_trend_dir(e, s, s->seg, Z_SIG, 0.0) == sign) {
+			double b = env_seg_test(f, s->seg, sign, true);
+			if (b > 0.0) {
+				best_l = s->seg;
+				best_b = b;
+			}
+		}
 		/* the longest window that passes: try the longest first */
-		for (size_t c = m; c-- > 0;) {
+		for (size_t c = m; c-- > 0 && e->cand[c] > best_l;) {
 			if (c < lo)
 				dir[lo = c] = (signed char)fit_trend_dir(e, s, e->cand[c], Z_SIG, 0.0);
 			if (dir[c] != sign)
@@ -138,14 +155,6 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 				best_l = e->cand[c];
 				best_b = b;
 				break;
-			}
-		}
-		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n && s->seg > best_l &&
-		    fit_trend_dir(e, s, s->seg, Z_SIG, 0.0) == sign) {
-			double b = env_seg_test(f, s->seg, sign, true);
-			if (b > 0.0) {
-				best_l = s->seg;
-				best_b = b;
 			}
 		}
 		if (best_l && best_b >= e->params.min_rate_mb_s) {
@@ -162,30 +171,19 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 	return env_level(f);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Median of y[i0, i0+k), 1 <= k <= ENV_CAP/8. */
+/* Median of y[i0, i0+k), 1 <= k <= ENV_CAP/8: an insertion sort, about
+ * linear on the nearly sorted samples of a growing segment. */
 static double fit_median(const struct env_fit *f, size_t i0, size_t k)
 {
-	double v[ENV_CAP / 8] = {0.0};
-	for (size_t i = 0; i < k; i++)
-		v[i] = fit_y(f, i0 + i);
-	qsort(v, k, sizeof(double), cmp_double);
+	double v[ENV_CAP / 8];
+	for (size_t i = 0; i < k; i++) {
+		double y = fit_y(f, i0 + i);
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > y; j--)
+			v[j] = v[j - 1];
+		v[j] = y;
+	}
 	return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-}
-
-static double dmax(double a, double b)
-{
-	return a > b ? a : b;
-}
-
-static double dmin(double a, double b)
-{
-	return a < b ? a : b;
 }
 
 /* The OOM range of a growing segment of the last L samples against cap MiB.

@@ -149,20 +149,35 @@ static inline int fit_trend_dir(const struct envelope *e, const struct env_serie
 	return B > 0.0 ? 1 : -1;
 }
 
+/* Over samples [i0, i1) of the view (i0 < i1): the lowest and highest
+ * value, and the largest rise and fall from one sample to the next, the
+ * first from prev (the sample before, or y[i0] itself for none). One pass
+ * without branches on the data. */
+struct env_span {
+	double lo, hi, up, down;
+};
+
+static inline struct env_span fit_span(const struct env_fit *f, size_t i0, size_t i1, double prev)
+{
+	struct env_span r = {fit_y(f, i0), fit_y(f, i0), 0.0, 0.0};
+	for (size_t i = i0; i < i1; i++) {
+		double v = fit_y(f, i), d = v - prev, u = prev - v;
+		r.lo = v < r.lo ? v : r.lo;
+		r.hi = v > r.hi ? v : r.hi;
+		r.up = d > r.up ? d : r.up;
+		r.down = u > r.down ? u : r.down;
+		prev = v;
+	}
+	return r;
+}
+
 /* Extremes of sign*y over [i0, i1). */
 static inline void fit_minmax(const struct env_fit *f, size_t i0, size_t i1, int sign, double *lo,
                               double *hi)
 {
-	double a = sign * fit_y(f, i0), b = a;
-	for (size_t i = i0 + 1; i < i1; i++) {
-		double v = sign * fit_y(f, i);
-		if (v < a)
-			a = v;
-		if (v > b)
-			b = v;
-	}
-	*lo = a;
-	*hi = b;
+	struct env_span r = fit_span(f, i0, i1, fit_y(f, i0));
+	*lo = sign > 0 ? r.lo : -r.hi;
+	*hi = sign > 0 ? r.hi : -r.lo;
 }
 
 #endif
