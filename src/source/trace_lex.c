@@ -405,6 +405,14 @@ bool lex_null(struct lex *x)
 	return false;
 }
 
+/* Bytes that end a plain key: a quote, a backslash, a control character. */
+static const unsigned char key_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x22] = 1,
+    [0x5C] = 1,
+};
+
 int lex_member(struct lex *x, bool *first, const char **key, size_t *klen)
 {
 	/* fast path, the way writers space it: [,][ ]"plain key"[ ]: or [ ]} --
@@ -426,7 +434,7 @@ int lex_member(struct lex *x, bool *first, const char **key, size_t *klen)
 		if (*p != '"')
 			goto general;
 		const char *k = ++p;
-		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+		while (p < end && !key_stop[(unsigned char)*p])
 			p++;
 		if (p >= end || *p != '"')
 			goto general;
