@@ -299,6 +299,53 @@ static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t 
 	return lex_skip(x);
 }
 
+/* Consumes literal lit at *q, then one optional space; false if not there. */
+static bool take(const char **q, const char *end, const char *lit, size_t n)
+{
+	if ((size_t)(end - *q) < n + 1 || memcmp(*q, lit, n) != 0)
+		return false;
+	*q += n;
+	*q += **q == ' ';
+	return true;
+}
+
+/* A plain unsigned integer at *q no larger than max (lex_uint_fast). */
+static bool take_uint(struct lex *x, const char **q, uint64_t max, uint64_t *v)
+{
+	const char *save = x->p;
+	x->p = *q;
+	bool ok = lex_uint_fast(x, v) && *v <= max;
+	*q = x->p;
+	x->p = save;
+	return ok;
+}
+
+/* The members every writer puts first, plainly written --
+ * {"gpu": N, "pid": N, "used": N -- in one go, without the general member
+ * loop: true with them stored and consumed (the object continues after
+ * "used"'s value); false with nothing consumed or stored when the object
+ * starts any other way, which the general loop then reads. */
+static bool proc_head(struct lex *x, struct snap_proc *p)
+{
+	const char *q = x->p, *end = x->end;
+	uint64_t gpu, pid, used;
+	q += q < end && *q == ' ';
+	if (!take(&q, end, "{\"gpu\":", 7) || !take_uint(x, &q, 65535, &gpu))
+		return false;
+	if (!take(&q, end, ",", 1) || !take(&q, end, "\"pid\":", 6) ||
+	    !take_uint(x, &q, INT32_MAX, &pid))
+		return false;
+	if (!take(&q, end, ",", 1) || !take(&q, end, "\"used\":", 7) ||
+	    !take_uint(x, &q, UINT64_MAX, &used))
+		return false;
+	p->gpu = (unsigned)gpu;
+	p->pid = (pid_t)pid;
+	p->used = used;
+	p->flags |= PF_USED_VALID;
+	x->p = q;
+	return true;
+}
+
 static int parse_proc(struct lex *x, struct snapshot *s)
 {
 	const char *k;
@@ -310,8 +357,12 @@ static int parse_proc(struct lex *x, struct snapshot *s)
 		return lex_fail(x, "more than %d processes", TRACE_MAX_PROCS);
 	struct snap_proc *p = snapshot_add_proc(s);
 	p->type = PROC_COMPUTE;
-	if (lex_expect(x, '{') < 0)
+	if (proc_head(x, p)) {
+		first = false;
+		seen = 3;
+	} else if (lex_expect(x, '{') < 0) {
 		return -1;
+	}
 	while ((r = lex_member(x, &first, &k, &kl)) == 1)
 		if (proc_field(x, p, k, kl, &seen) < 0)
 			return -1;

@@ -198,6 +198,60 @@ static void test_integers_of_every_length(void **state)
 	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":00000000}]}"), VT_ERR);
 }
 
+/* A process object's usual head ({"gpu": N, "pid": N, "used": N) has a fast
+ * reader; every spelling must read as the general reader reads it (tabs
+ * force the general path), and its errors must be the general ones. */
+static void test_process_head_fast_and_general_agree(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *proc;
+		int pid;
+		unsigned long long used;
+		bool used_valid;
+	} ok[] = {
+	    {"{\"gpu\": 0, \"pid\": 17, \"used\": 123456789012}", 17, 123456789012ull, true},
+	    {"{\"gpu\":0,\"pid\":17,\"used\":123456789012}", 17, 123456789012ull, true},
+	    {"{\t\"gpu\":\t0,\t\"pid\":\t17,\t\"used\":\t123456789012\t}", 17, 123456789012ull,
+	     true},
+	    {"{\"gpu\": 0, \"pid\": 17, \"used\": 5, \"name\": \"x\"}", 17, 5, true},
+	    {"{\"gpu\": 0, \"pid\": 17, \"used\": 5, \"used\": 6}", 17, 6, true},
+	    {"{\"gpu\": 0, \"pid\": 17, \"used\": null}", 17, 0, false},
+	    {"{\"gpu\": 0, \"pid\": 17, \"used\": 5.5}", 17, 6, true},
+	    {"{\"gpu\": 0, \"pid\": 17}", 17, 0, false},
+	    {"{\"pid\": 17, \"gpu\": 0, \"used\": 9}", 17, 9, true},
+	    {"{\"gpu\": 0, \"pid\": 2147483647, \"used\": 18446744073709551615}", 2147483647,
+	     18446744073709551615ull, true},
+	};
+	char line[256];
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(line, sizeof(line), "{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [%s]}",
+		         ok[i].proc);
+		if (parse(f, line) != VT_OK)
+			fail_msg("<%s>: %s", ok[i].proc, f->err);
+		assert_int_equal(f->s.nprocs, 1);
+		assert_int_equal(f->s.procs[0].pid, ok[i].pid);
+		assert_true(f->s.procs[0].used == ok[i].used);
+		assert_int_equal(!!(f->s.procs[0].flags & PF_USED_VALID), ok[i].used_valid);
+	}
+	static const struct {
+		const char *proc, *msg;
+	} bad[] = {
+	    {"{\"gpu\": 70000, \"pid\": 1, \"used\": 2}", "col 48: gpu index out of range"},
+	    {"{\"gpu\": 0, \"pid\": 2147483648, \"used\": 2}", "col 58: pid out of range"},
+	    {"{\"gpu\": 0, \"pid\": 1, \"used\": 012}", "expected ',' or '}'"},
+	    {"{\"gpu\": 0, \"pid\": 1, \"used\": -5}", "negative bytes"},
+	    {"{\"gpu\": 0, \"pid\": 1, \"used\": 5, \"gpu\": 9}", "which the sample does not list"},
+	    {"{\"gpu\": 0, \"pid\": 1, \"used\": 5", "col 70: expected ',' or '}'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [%s]}",
+		         bad[i].proc);
+		if (parse(f, line) != VT_ERR || !strstr(f->err, bad[i].msg))
+			fail_msg("<%s>: err <%s>, want <%s>", bad[i].proc, f->err, bad[i].msg);
+	}
+}
+
 static void test_interleaved_procs_grouped(void **state)
 {
 	struct fixture *f = *state;
@@ -344,6 +398,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lenient_parts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_integers_of_every_length, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_process_head_fast_and_general_agree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interleaved_procs_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_column_reported, setup, teardown),
