@@ -132,6 +132,55 @@ static const struct gpu_uint_field gpu_uints[] = {
     {"pcie_rx_kbs", 11, GM_PCIE_RX, offsetof(struct snap_gpu, pcie_rx_kbs), UINT32_MAX},
 };
 
+/* Consumes literal lit at *q, then one optional space; false if not there. */
+static bool take(const char **q, const char *end, const char *lit, size_t n)
+{
+	if ((size_t)(end - *q) < n + 1 || memcmp(*q, lit, n) != 0)
+		return false;
+	*q += n;
+	*q += **q == ' ';
+	return true;
+}
+
+/* A plain unsigned integer at *q no larger than max (lex_uint_fast). */
+static bool take_uint(struct lex *x, const char **q, uint64_t max, uint64_t *v)
+{
+	const char *save = x->p;
+	x->p = *q;
+	bool ok = lex_uint_fast(x, v) && *v <= max;
+	*q = x->p;
+	x->p = save;
+	return ok;
+}
+
+/* A GPU object's usual head in v1 traces -- {"i": N, "total": N, "used": N,
+ * "free": N -- in one go, as proc_head below does for processes: true with
+ * it stored and consumed, false with nothing consumed or stored. */
+static bool gpu_head(struct lex *x, struct snap_gpu *g)
+{
+	const char *q = x->p, *end = x->end;
+	uint64_t i, total, used, free_b;
+	q += q < end && *q == ' ';
+	if (!take(&q, end, "{\"i\":", 5) || !take_uint(x, &q, 65535, &i))
+		return false;
+	if (!take(&q, end, ",", 1) || !take(&q, end, "\"total\":", 8) ||
+	    !take_uint(x, &q, UINT64_MAX, &total))
+		return false;
+	if (!take(&q, end, ",", 1) || !take(&q, end, "\"used\":", 7) ||
+	    !take_uint(x, &q, UINT64_MAX, &used))
+		return false;
+	if (!take(&q, end, ",", 1) || !take(&q, end, "\"free\":", 7) ||
+	    !take_uint(x, &q, UINT64_MAX, &free_b))
+		return false;
+	g->index = (unsigned)i;
+	g->mem_total = total;
+	g->mem_used = used;
+	g->mem_free = free_b;
+	g->valid |= GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE;
+	x->p = q;
+	return true;
+}
+
 static int gpu_field(struct lex *x, struct snap_gpu *g, const char *k, size_t kl, bool *has_i)
 {
 	uint64_t *bytes = NULL;
@@ -213,8 +262,12 @@ static int parse_gpu(struct lex *x, struct snapshot *s)
 	if (s->ngpus >= TRACE_MAX_GPUS)
 		return lex_fail(x, "more than %d GPUs", TRACE_MAX_GPUS);
 	struct snap_gpu *g = snapshot_add_gpu(s);
-	if (lex_expect(x, '{') < 0)
+	if (gpu_head(x, g)) {
+		first = false;
+		has_i = true;
+	} else if (lex_expect(x, '{') < 0) {
 		return -1;
+	}
 	while ((r = lex_member(x, &first, &k, &kl)) == 1)
 		if (gpu_field(x, g, k, kl, &has_i) < 0)
 			return -1;
@@ -297,27 +350,6 @@ static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t 
 		return 0;
 	}
 	return lex_skip(x);
-}
-
-/* Consumes literal lit at *q, then one optional space; false if not there. */
-static bool take(const char **q, const char *end, const char *lit, size_t n)
-{
-	if ((size_t)(end - *q) < n + 1 || memcmp(*q, lit, n) != 0)
-		return false;
-	*q += n;
-	*q += **q == ' ';
-	return true;
-}
-
-/* A plain unsigned integer at *q no larger than max (lex_uint_fast). */
-static bool take_uint(struct lex *x, const char **q, uint64_t max, uint64_t *v)
-{
-	const char *save = x->p;
-	x->p = *q;
-	bool ok = lex_uint_fast(x, v) && *v <= max;
-	*q = x->p;
-	x->p = save;
-	return ok;
 }
 
 /* The members every writer puts first, plainly written --
