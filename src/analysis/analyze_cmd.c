@@ -271,7 +271,7 @@ static void tick_gpu(struct analyze *a, const struct snapshot *snap, size_t gi)
 			for (size_t j = 0; j < np; j++)
 				aout_proc_line(&a->out, ts, tl, sg->index, g->in[j].pid,
 				               &g->pout[j],
-				               survival_verdict_name(g->sr[j].verdict));
+				               g->sr[j].verdict);
 		}
 	}
 	g->have_last = true;

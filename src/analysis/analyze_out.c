@@ -111,12 +111,52 @@ static char *fmt_i64(char *p, int64_t v)
 	return fmt_u64(p, (uint64_t)v);
 }
 
-/* A short constant name (a phase, a verdict, a label). */
+/* A short constant name (a label). */
 static char *fmt_str(char *p, const char *s)
 {
 	while (*s)
 		*p++ = *s++;
 	return p;
+}
+
+/* The names every line carries, each stored in 16 bytes so that it is
+ * copied as one fixed block (the line's room holds it) and the cursor moves
+ * by its length. Their spelling is vt_phase_name's and
+ * survival_verdict_name's (a test compares them). */
+struct name16 {
+	char s[16];
+	size_t n;
+};
+
+static char *put_name(char *p, const struct name16 *nm)
+{
+	memcpy(p, nm->s, sizeof(nm->s));
+	return p + nm->n;
+}
+
+static const struct name16 *phase_name16(enum vt_phase ph)
+{
+	static const struct name16 names[] = {
+	    {"stable", 6}, {"growing", 7}, {"shrinking", 9}, {"volatile", 8}, {"unknown", 7}};
+	unsigned i = (unsigned)ph;
+	return &names[i < 4 ? i : 4];
+}
+
+static const struct name16 *verdict_name16(enum surv_verdict v)
+{
+	static const struct name16 names[] = {{"ok", 2}, {"tight", 5}, {"oom", 3}};
+	unsigned i = (unsigned)v;
+	return &names[i < 3 ? i : 0];
+}
+
+const char *aout_phase_name(enum vt_phase ph)
+{
+	return phase_name16(ph)->s;
+}
+
+const char *aout_verdict_name(enum surv_verdict v)
+{
+	return verdict_name16(v)->s;
 }
 
 /* v with `decimals` digits exactly as "%.*f" would print it; at most 330
@@ -197,7 +237,7 @@ void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
 	p = LIT(p, ",\"gpu\":");
 	p = fmt_u64(p, gpu);
 	p = LIT(p, ",\"phase\":\"");
-	p = fmt_str(p, vt_phase_name(po->phase));
+	p = put_name(p, phase_name16(po->phase));
 	p = LIT(p, "\",\"rate_mb_s\":");
 	p = fmt_fixed(p, po->rate_mb_s, 2);
 	if (po->has_oom) {
@@ -221,7 +261,7 @@ void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
 }
 
 void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pid_t pid,
-                    const struct pred_proc_out *pp, const char *verdict)
+                    const struct pred_proc_out *pp, enum surv_verdict verdict)
 {
 	char *p = begin(o);
 	p = LIT(p, "{\"t\":");
@@ -231,11 +271,11 @@ void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pi
 	p = LIT(p, ",\"pid\":");
 	p = fmt_i64(p, pid);
 	p = LIT(p, ",\"phase\":\"");
-	p = fmt_str(p, vt_phase_name(pp->phase));
+	p = put_name(p, phase_name16(pp->phase));
 	p = LIT(p, "\",\"rate_mb_s\":");
 	p = fmt_fixed(p, pp->rate_mb_s, 2);
 	p = LIT(p, ",\"verdict\":\"");
-	p = fmt_str(p, verdict);
+	p = put_name(p, verdict_name16(verdict));
 	p = LIT(p, "\"}\n");
 	end(o, p);
 }

@@ -13,6 +13,7 @@
 
 #include "analysis/pelt.h"
 #include "analysis/predictor.h"
+#include "analysis/survival.h"
 
 #define AOUT_BUF (1u << 20)
 
@@ -42,7 +43,11 @@ size_t aout_time(char *dst, double t);
 void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
                    const struct pred_output *po);
 void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pid_t pid,
-                    const struct pred_proc_out *pp, const char *verdict);
+                    const struct pred_proc_out *pp, enum surv_verdict verdict);
+/* The spellings the lines use (for tests: they must equal vt_phase_name's
+ * and survival_verdict_name's). */
+const char *aout_phase_name(enum vt_phase ph);
+const char *aout_verdict_name(enum surv_verdict v);
 void aout_segment_line(struct aout *o, unsigned gpu, bool has_pid, pid_t pid,
                        const struct pelt_seg *s, const char *label);
 

@@ -250,6 +250,17 @@ static void test_fixed_point_matches_printf(void **state)
 	free(mem);
 }
 
+/* analyze's lines spell phases and verdicts as the rest of vramtop does. */
+static void test_line_names_match(void **state)
+{
+	(void)state;
+	for (int ph = PHASE_STABLE; ph <= PHASE_VOLATILE; ph++)
+		assert_string_equal(aout_phase_name((enum vt_phase)ph), vt_phase_name((enum vt_phase)ph));
+	for (int v = SURV_OK; v <= SURV_OOM; v++)
+		assert_string_equal(aout_verdict_name((enum surv_verdict)v),
+		                    survival_verdict_name((enum surv_verdict)v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +269,7 @@ int main(void)
 	    cmocka_unit_test(test_oversubscribed_gpu_raises_everyone),
 	    cmocka_unit_test(test_breakdown),
 	    cmocka_unit_test(test_fixed_point_matches_printf),
+	    cmocka_unit_test(test_line_names_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
