@@ -125,19 +125,21 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 		return r;
 	}
 	/* each window's first condition, asked once for both directions, from
-	 * the longest down as far as the search goes */
-	signed char dir[ENV_MAX_CANDS];
+	 * the longest down as far as the search goes: bit c of up (down) says
+	 * window c rises (falls), for c >= lo */
+	const struct env_trend tc = fit_trend_ctx(e, s);
+	uint64_t up = 0, down = 0;
 	size_t m = 0, lo;
 	while (m < e->ncand && e->cand[m] <= n)
 		m++;
-	lo = m; /* dir[c] is known for c >= lo */
+	lo = m;
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		size_t best_l = 0;
 		double best_b = 0.0;
 		/* last tick's segment, one sample longer: if it still passes, only
 		 * the longer windows are worth trying */
 		if (s->sign == sign && s->seg >= e->min_seg && s->seg <= n &&
-		    fit_trend_dir(e, s, s->seg, Z_SIG, 0.0) == sign) {
+		    fit_trend_dir(&tc, s->seg, Z_SIG, 0.0) == sign) {
 			double b = env_seg_test(f, s->seg, sign, true);
 			if (b > 0.0) {
 				best_l = s->seg;
@@ -146,9 +148,13 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 		}
 		/* the longest window that passes: try the longest first */
 		for (size_t c = m; c-- > 0 && e->cand[c] > best_l;) {
-			if (c < lo)
-				dir[lo = c] = (signed char)fit_trend_dir(e, s, e->cand[c], Z_SIG, 0.0);
-			if (dir[c] != sign)
+			if (c < lo) {
+				int d = fit_trend_dir(&tc, e->cand[c], Z_SIG, 0.0);
+				up |= (uint64_t)(d > 0) << c;
+				down |= (uint64_t)(d < 0) << c;
+				lo = c;
+			}
+			if (!(((sign > 0 ? up : down) >> c) & 1))
 				continue;
 			double b = env_seg_test(f, e->cand[c], sign, false);
 			if (b > 0.0) {
@@ -365,7 +371,8 @@ static void envelope_rebase(struct envelope *e, size_t np)
 static bool env_short_trend(const struct envelope *e, const struct env_fit *f)
 {
 	size_t L = e->min_seg < f->n ? e->min_seg : f->n;
-	return fit_trend_dir(e, f->s, (uint32_t)L, Z_SIG, e->params.min_rate_mb_s) != 0;
+	const struct env_trend tc = fit_trend_ctx(e, f->s);
+	return fit_trend_dir(&tc, (uint32_t)L, Z_SIG, e->params.min_rate_mb_s) != 0;
 }
 
 /* Phase and rate of series s this tick. A series flat over all it holds is

@@ -18,6 +18,7 @@
 #define ENV_MASK (ENV_CAP - 1)
 _Static_assert((ENV_CAP & ENV_MASK) == 0, "ENV_CAP must be a power of two");
 #define ENV_MAX_CANDS 40
+_Static_assert(ENV_MAX_CANDS <= 64, "the window search keeps a bit per window in a uint64_t");
 
 struct env_series {
 	uint32_t n;          /* the last n samples of the shared time ring are ours */
@@ -120,6 +121,22 @@ static inline double fit_mean(const struct env_fit *f, size_t i0, size_t i1)
 	return (fit_pre_y(f, i1) - fit_pre_y(f, i0)) / (double)(i1 - i0) + f->s->yb;
 }
 
+/* What fit_trend_dir needs of a series and its envelope, copied once per
+ * search: loop invariants the compiler then keeps in registers. */
+struct env_trend {
+	const struct env_tick *tk;
+	const struct env_pre *pre;
+	double tn, tx, txx, ty, txy, tyy;
+	uint32_t head;
+};
+
+static inline struct env_trend fit_trend_ctx(const struct envelope *e, const struct env_series *s)
+{
+	return (struct env_trend){e->tk,  s->pre,  e->tk[(e->head + ENV_MASK) & ENV_MASK].t,
+	                          e->tx,  e->txx,  s->ty,
+	                          s->txy, s->tyy,  e->head};
+}
+
 /* Is there a trend over the series' last L samples (L <= n) beyond its
  * noise -- does the rise of the least-squares line exceed Z residual sigmas?
  * Returns its direction, +1 or -1, or 0. The segment test's first condition,
@@ -128,17 +145,16 @@ static inline double fit_mean(const struct env_fit *f, size_t i0, size_t i1)
  * slope is B/A and n^2 sigma^2 = (AC - B^2)/A, so |slope| dur >= Z sigma reads
  * B^2 dur^2 n^2 >= Z^2 (AC - B^2) A. A slope of 0 (A ~ 0) is no trend; the
  * slope itself is fit_ols'. min_rate > 0 also asks |slope| >= min_rate. */
-static inline int fit_trend_dir(const struct envelope *e, const struct env_series *s, uint32_t L,
-                                double z, double min_rate)
+static inline int fit_trend_dir(const struct env_trend *c, uint32_t L, double z, double min_rate)
 {
-	uint32_t p0 = (e->head - L) & ENV_MASK;
-	const struct env_tick *k = &e->tk[p0];
-	const struct env_pre *q = &s->pre[p0];
+	uint32_t p0 = (c->head - L) & ENV_MASK;
+	const struct env_tick *k = &c->tk[p0];
+	const struct env_pre *q = &c->pre[p0];
 	double n = (double)L;
-	double sx = e->tx - k->x, sxx = e->txx - k->xx;
-	double sy = s->ty - q->y, sxy = s->txy - q->xy, syy = s->tyy - q->yy;
+	double sx = c->tx - k->x, sxx = c->txx - k->xx;
+	double sy = c->ty - q->y, sxy = c->txy - q->xy, syy = c->tyy - q->yy;
 	double A = n * sxx - sx * sx, B = n * sxy - sx * sy, C = n * syy - sy * sy;
-	double dur = e->tk[(e->head + ENV_MASK) & ENV_MASK].t - k->t;
+	double dur = c->tn - k->t;
 	double res = A * C - B * B;
 	if (!(dur > 0.0) || !(A > 1e-12 * n) || B == 0.0)
 		return 0;
