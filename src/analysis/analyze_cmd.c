@@ -38,6 +38,7 @@ struct proc_series {
 struct peak_slot {
 	struct idtab_key key;
 	uint64_t peak;
+	struct aout_ident id; /* its lines' gpu and pid, formatted once */
 };
 
 struct gpu_track {
@@ -268,10 +269,13 @@ static void tick_gpu(struct analyze *a, const struct snapshot *snap, size_t gi)
 		aout_gpu_line(&a->out, ts, tl, sg->index, &po);
 		if (np) {
 			assess(g, np, sg);
-			for (size_t j = 0; j < np; j++)
-				aout_proc_line(&a->out, ts, tl, sg->index, g->in[j].pid,
-				               &g->pout[j],
+			for (size_t j = 0; j < np; j++) {
+				struct peak_slot *pk = idtab_at(&g->peaks, j);
+				if (!pk->id.n)
+					aout_ident_set(&pk->id, sg->index, g->in[j].pid);
+				aout_proc_line(&a->out, ts, tl, &pk->id, &g->pout[j],
 				               g->sr[j].verdict);
+			}
 		}
 	}
 	g->have_last = true;

@@ -260,17 +260,25 @@ void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
 	end(o, p);
 }
 
-void aout_proc_line(struct aout *o, const char *t, size_t tlen, unsigned gpu, pid_t pid,
-                    const struct pred_proc_out *pp, enum surv_verdict verdict)
+void aout_ident_set(struct aout_ident *id, unsigned gpu, pid_t pid)
 {
-	char *p = begin(o);
-	p = LIT(p, "{\"t\":");
-	p = put_time(p, t, tlen);
+	char *p = id->s;
 	p = LIT(p, ",\"gpu\":");
 	p = fmt_u64(p, gpu);
 	p = LIT(p, ",\"pid\":");
 	p = fmt_i64(p, pid);
 	p = LIT(p, ",\"phase\":\"");
+	id->n = (unsigned char)(p - id->s);
+}
+
+void aout_proc_line(struct aout *o, const char *t, size_t tlen, const struct aout_ident *id,
+                    const struct pred_proc_out *pp, enum surv_verdict verdict)
+{
+	char *p = begin(o);
+	p = LIT(p, "{\"t\":");
+	p = put_time(p, t, tlen);
+	memcpy(p, id->s, sizeof(id->s)); /* the line's room holds it */
+	p += id->n;
 	p = put_name(p, phase_name16(pp->phase));
 	p = LIT(p, "\",\"rate_mb_s\":");
 	p = fmt_fixed(p, pp->rate_mb_s, 2);
