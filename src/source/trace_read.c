@@ -19,7 +19,8 @@
 #define TRACE_CHUNK    (256u << 10)
 
 struct trace_reader {
-	gzFile gz;
+	gzFile gz; /* a gzip file; NULL for a plain one, read from fd */
+	int fd;
 	char *chunk;
 	size_t chunk_len, chunk_pos;
 	char *line; /* a line that spans chunks is gathered here */
@@ -41,15 +42,25 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
-	gzFile gz = gzdopen(fd, "rb"); /* gzip or plain, told apart by content */
-	if (!gz) {
-		snprintf(err, errlen, "%s: cannot read (out of memory)", path);
-		close(fd);
-		return NULL;
+	/* gzip or plain, told apart by content: a plain file is read straight
+	 * into the chunk (through zlib it would be copied once more) */
+	unsigned char magic[2] = {0, 0};
+	ssize_t m = pread(fd, magic, 2, 0);
+	/* a pipe cannot be peeked at: zlib tells gzip from plain as it reads */
+	bool gzip = m < 0 || (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
+	gzFile gz = NULL;
+	if (gzip) {
+		gz = gzdopen(fd, "rb");
+		if (!gz) {
+			snprintf(err, errlen, "%s: cannot read (out of memory)", path);
+			close(fd);
+			return NULL;
+		}
+		gzbuffer(gz, 128u << 10);
 	}
-	gzbuffer(gz, 128u << 10);
 	struct trace_reader *r = xcalloc(1, sizeof(*r));
 	r->gz = gz;
+	r->fd = gz ? -1 : fd;
 	r->chunk = xmalloc(TRACE_CHUNK);
 	return r;
 }
@@ -58,7 +69,10 @@ void trace_close(struct trace_reader *r)
 {
 	if (!r)
 		return;
-	gzclose(r->gz);
+	if (r->gz)
+		gzclose(r->gz);
+	else
+		close(r->fd);
 	free(r->chunk);
 	free(r->line);
 	free(r);
@@ -108,6 +122,24 @@ static int next_line(struct trace_reader *r, const char **p, size_t *n, char *er
 		}
 		if (r->eof)
 			break;
+		if (!r->gz) {
+			ssize_t got = read(r->fd, r->chunk, TRACE_CHUNK);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				r->eof = true;
+				r->chunk_pos = r->chunk_len = 0;
+				if (got < 0) {
+					snprintf(err, errlen, "%lu: read error: %s", r->lineno + 1,
+					         strerror(errno));
+					return -1;
+				}
+				break;
+			}
+			r->chunk_pos = 0;
+			r->chunk_len = (size_t)got;
+			continue;
+		}
 		int got = gzread(r->gz, r->chunk, TRACE_CHUNK);
 		if (got <= 0) {
 			int zerr = Z_OK;

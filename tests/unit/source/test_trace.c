@@ -249,6 +249,23 @@ static void test_bad_lines_do_not_stop_the_reader(void **state)
 	check_mixed(gz);
 	unlink(plain);
 	unlink(gz);
+	/* plain files shorter than gzip's two-byte magic */
+	char err[VT_ERRMSG_MAX];
+	struct snapshot s;
+	struct trace_event ev;
+	enum trace_rec_kind k;
+	snapshot_init(&s);
+	static const char *tiny[] = {"", "x", "\x1f"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *path = write_tmp(tiny[i], strlen(tiny[i]), false, "tiny");
+		struct trace_reader *r = trace_open(path, err, sizeof(err));
+		assert_non_null(r);
+		assert_int_equal(trace_next(r, &k, &s, &ev, err, sizeof(err)), i ? VT_ERR : VT_EOF);
+		assert_int_equal(trace_next(r, &k, &s, &ev, err, sizeof(err)), VT_EOF);
+		trace_close(r);
+		unlink(path);
+	}
+	snapshot_free(&s);
 }
 
 static void test_long_lines(void **state)
