@@ -58,9 +58,15 @@ static inline bool lex_uint_fast(struct lex *x, uint64_t *v)
 		p++;
 	const char *s = p;
 	uint64_t r = 0;
-	while (p < end && p - s < 19 && (unsigned)(*p - '0') <= 9)
-		r = r * 10 + (uint64_t)(*p++ - '0');
-	if (p == s || (*s == '0' && p - s > 1))
+	size_t lim = (size_t)(end - p) < 19 ? (size_t)(end - p) : 19, i = 0;
+	for (; i < lim; i++) {
+		unsigned d = (unsigned)(p[i] - '0');
+		if (d > 9)
+			break;
+		r = r * 10 + d;
+	}
+	p += i;
+	if (i == 0 || (*s == '0' && i > 1))
 		return false;
 	if (p < end && ((unsigned)(*p - '0') <= 9 || *p == '.' || *p == 'e' || *p == 'E'))
 		return false;
