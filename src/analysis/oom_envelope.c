@@ -133,6 +133,13 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 	while (m < e->ncand && e->cand[m] <= n)
 		m++;
 	lo = m;
+	/* the windows' sums lie scattered over the rings, mostly out of cache:
+	 * ask for them all at once rather than one miss after another */
+	for (size_t c = 0; c < m; c++) {
+		uint32_t p0 = (e->head - e->cand[c]) & ENV_MASK;
+		__builtin_prefetch(&s->pre[p0]);
+		__builtin_prefetch(&e->tk[p0]);
+	}
 	for (int sign = 1; sign >= -1; sign -= 2) {
 		size_t best_l = 0;
 		double best_b = 0.0;
