@@ -188,7 +188,7 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
  * linear on the nearly sorted samples of a growing segment. */
 static double fit_median(const struct env_fit *f, size_t i0, size_t k)
 {
-	double v[ENV_CAP / 8];
+	double v[ENV_CAP / 8] = {0.0};
 	for (size_t i = 0; i < k; i++) {
 		double y = fit_y(f, i0 + i);
 		size_t j = i;
