@@ -41,6 +41,11 @@
 #define IDLE_TICKS 32
 #define IDLE_BAND  64
 #define HOT_TICKS  64 /* after a new high or low, or a trend: no idling */
+/* A process's trend must rise at least this many MiB over its segment (half
+ * the stable band): allocator jitter of a few MiB is no trend, and each
+ * chance "trend" kept the process awake (HOT_TICKS) for nothing. The GPU's
+ * own series has no such floor: its warning must not wait. */
+#define PROC_MIN_RISE 32.0
 
 struct env_result {
 	enum vt_phase phase;
@@ -115,7 +120,7 @@ static struct env_result env_level(const struct env_fit *f)
 
 /* Phase and rate of a series; updates its segment. */
 static struct env_result env_analyze(const struct envelope *e, struct env_series *s,
-                                     const struct env_fit *f)
+                                     const struct env_fit *f, bool proc)
 {
 	struct env_result r = {PHASE_STABLE, 0.0, 0};
 	size_t n = f->n;
@@ -170,7 +175,8 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 				break;
 			}
 		}
-		if (best_l && best_b >= e->params.min_rate_mb_s) {
+		if (best_l && best_b >= e->params.min_rate_mb_s &&
+		    (!proc || best_b * (fit_x(f, n - 1) - fit_x(f, n - best_l)) >= PROC_MIN_RISE)) {
 			r.phase = sign > 0 ? PHASE_GROWING : PHASE_SHRINKING;
 			r.rate = sign * best_b;
 			r.seg = (uint32_t)best_l;
@@ -421,7 +427,7 @@ static struct env_result series_step(struct envelope *e, struct env_series *s, b
 		size_t w = f.n < STABLE_W ? f.n : STABLE_W;
 		return (struct env_result){PHASE_STABLE, fit_ols(&f, f.n - w, f.n, NULL), 0};
 	}
-	struct env_result r = env_analyze(e, s, &f);
+	struct env_result r = env_analyze(e, s, &f, may_idle);
 	if (s->hot)
 		s->hot--;
 	if (r.seg)

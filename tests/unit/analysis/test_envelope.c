@@ -349,6 +349,36 @@ static void test_idle_process_misses_no_trend(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* A process's trend must rise at least PROC_MIN_RISE (32 MiB) over its
+ * segment: +-8 MiB of jitter is never "growing" or "shrinking" for a tick
+ * (it was, ~1 tick in 1000, at ~1 MB/s), while a slow real leak still is. */
+static void test_process_jitter_is_no_trend(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	uint32_t rng = 11;
+	int noise_trends = 0, first_growing = -1;
+	for (int i = 0; i < 6000; i++) {
+		rng = rng * 1103515245u + 12345u;
+		double v = 20000.0 + (double)((rng >> 16) % 9) * 2.0 - 8.0; /* MiB */
+		if (i >= 5000)
+			v += (i - 5000) * 2.0; /* a 2 MiB/s leak */
+		struct pred_proc_sample pr = {.pid = 9, .starttime = 9, .used = (uint64_t)(v * MB)};
+		sim_tick(&s, i, 100 * GB, &pr, 1);
+		bool trend = s.pout[0].phase == PHASE_GROWING || s.pout[0].phase == PHASE_SHRINKING;
+		if (i < 5000 && trend)
+			noise_trends++;
+		if (i >= 5000 && first_growing < 0 && s.pout[0].phase == PHASE_GROWING)
+			first_growing = i - 5000;
+	}
+	assert_int_equal(noise_trends, 0);
+	assert_true(first_growing >= 0 && first_growing <= 60);
+	assert_int_equal(s.pout[0].phase, PHASE_GROWING);
+	assert_near(s.pout[0].rate_mb_s, 2.0, 0.3);
+	s.ops->destroy(s.p);
+}
+
 static void test_steady_state_does_not_allocate(void **state)
 {
 	(void)state;
@@ -380,6 +410,7 @@ int main(void)
 	    cmocka_unit_test(test_time_and_bounds),
 	    cmocka_unit_test(test_process_carries_a_noisy_gpu),
 	    cmocka_unit_test(test_idle_process_misses_no_trend),
+	    cmocka_unit_test(test_process_jitter_is_no_trend),
 	    cmocka_unit_test(test_steady_state_does_not_allocate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
