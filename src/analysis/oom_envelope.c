@@ -92,7 +92,8 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	struct env_span s1 = fit_span(f, i0, a1, fit_y(f, i0));
 	struct env_span s2 = fit_span(f, a1, a2, fit_y(f, a1 - 1));
 	struct env_span s3 = fit_span(f, a2, n, fit_y(f, a2 - 1));
-	double step = sign > 0 ? dmax(s1.up, dmax(s2.up, s3.up)) : dmax(s1.down, dmax(s2.down, s3.down));
+	double step =
+	    sign > 0 ? dmax(s1.up, dmax(s2.up, s3.up)) : dmax(s1.down, dmax(s2.down, s3.down));
 	if (step > GAMMA * b * dur)
 		return 0.0; /* one step is not a trend */
 	/* extremes of sign*y: the lows and highs of the first and last thirds */

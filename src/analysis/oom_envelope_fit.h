@@ -132,9 +132,9 @@ struct env_trend {
 
 static inline struct env_trend fit_trend_ctx(const struct envelope *e, const struct env_series *s)
 {
-	return (struct env_trend){e->tk,  s->pre,  e->tk[(e->head + ENV_MASK) & ENV_MASK].t,
-	                          e->tx,  e->txx,  s->ty,
-	                          s->txy, s->tyy,  e->head};
+	return (struct env_trend){e->tk,  s->pre, e->tk[(e->head + ENV_MASK) & ENV_MASK].t,
+	                          e->tx,  e->txx, s->ty,
+	                          s->txy, s->tyy, e->head};
 }
 
 /* Is there a trend over the series' last L samples (L <= n) beyond its

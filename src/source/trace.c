@@ -133,7 +133,8 @@ static const struct gpu_uint_field gpu_uints[] = {
 };
 
 /* Consumes literal lit at *q, then one optional space; false if not there. */
-static bool take(const char **q, const char *end, const char *lit, size_t n)
+static inline __attribute__((always_inline)) bool take(const char **q, const char *end,
+                                                       const char *lit, size_t n)
 {
 	if ((size_t)(end - *q) < n + 1 || memcmp(*q, lit, n) != 0)
 		return false;
@@ -143,7 +144,8 @@ static bool take(const char **q, const char *end, const char *lit, size_t n)
 }
 
 /* A plain unsigned integer at *q no larger than max (lex_uint_fast). */
-static bool take_uint(struct lex *x, const char **q, uint64_t max, uint64_t *v)
+static inline __attribute__((always_inline)) bool take_uint(struct lex *x, const char **q,
+                                                            uint64_t max, uint64_t *v)
 {
 	const char *save = x->p;
 	x->p = *q;
@@ -151,6 +153,18 @@ static bool take_uint(struct lex *x, const char **q, uint64_t max, uint64_t *v)
 	*q = x->p;
 	x->p = save;
 	return ok;
+}
+
+/* One member of an object's usual head, plainly written: the opening brace
+ * (open '{') or a comma (','), then the quoted key with its colon, then a
+ * plain integer no larger than max. */
+static inline __attribute__((always_inline)) bool take_member(struct lex *x, const char **q,
+                                                              const char *end, char open,
+                                                              const char *key, size_t klen,
+                                                              uint64_t max, uint64_t *v)
+{
+	const char sep[1] = {open};
+	return take(q, end, sep, 1) && take(q, end, key, klen) && take_uint(x, q, max, v);
 }
 
 /* A GPU object's usual head in v1 traces -- {"i": N, "total": N, "used": N,
@@ -161,16 +175,10 @@ static bool gpu_head(struct lex *x, struct snap_gpu *g)
 	const char *q = x->p, *end = x->end;
 	uint64_t i, total, used, free_b;
 	q += q < end && *q == ' ';
-	if (!take(&q, end, "{\"i\":", 5) || !take_uint(x, &q, 65535, &i))
-		return false;
-	if (!take(&q, end, ",", 1) || !take(&q, end, "\"total\":", 8) ||
-	    !take_uint(x, &q, UINT64_MAX, &total))
-		return false;
-	if (!take(&q, end, ",", 1) || !take(&q, end, "\"used\":", 7) ||
-	    !take_uint(x, &q, UINT64_MAX, &used))
-		return false;
-	if (!take(&q, end, ",", 1) || !take(&q, end, "\"free\":", 7) ||
-	    !take_uint(x, &q, UINT64_MAX, &free_b))
+	if (!take_member(x, &q, end, '{', "\"i\":", 4, 65535, &i) ||
+	    !take_member(x, &q, end, ',', "\"total\":", 8, UINT64_MAX, &total) ||
+	    !take_member(x, &q, end, ',', "\"used\":", 7, UINT64_MAX, &used) ||
+	    !take_member(x, &q, end, ',', "\"free\":", 7, UINT64_MAX, &free_b))
 		return false;
 	g->index = (unsigned)i;
 	g->mem_total = total;
@@ -362,13 +370,9 @@ static bool proc_head(struct lex *x, struct snap_proc *p)
 	const char *q = x->p, *end = x->end;
 	uint64_t gpu, pid, used;
 	q += q < end && *q == ' ';
-	if (!take(&q, end, "{\"gpu\":", 7) || !take_uint(x, &q, 65535, &gpu))
-		return false;
-	if (!take(&q, end, ",", 1) || !take(&q, end, "\"pid\":", 6) ||
-	    !take_uint(x, &q, INT32_MAX, &pid))
-		return false;
-	if (!take(&q, end, ",", 1) || !take(&q, end, "\"used\":", 7) ||
-	    !take_uint(x, &q, UINT64_MAX, &used))
+	if (!take_member(x, &q, end, '{', "\"gpu\":", 6, 65535, &gpu) ||
+	    !take_member(x, &q, end, ',', "\"pid\":", 6, INT32_MAX, &pid) ||
+	    !take_member(x, &q, end, ',', "\"used\":", 7, UINT64_MAX, &used))
 		return false;
 	p->gpu = (unsigned)gpu;
 	p->pid = (pid_t)pid;

@@ -406,12 +406,14 @@ bool lex_null(struct lex *x)
 }
 
 /* Bytes that end a plain key: a quote, a backslash, a control character. */
+/* clang-format off */
 static const unsigned char key_stop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     [0x22] = 1,
     [0x5C] = 1,
 };
+/* clang-format on */
 
 int lex_member(struct lex *x, bool *first, const char **key, size_t *klen)
 {

@@ -255,7 +255,8 @@ static void test_line_names_match(void **state)
 {
 	(void)state;
 	for (int ph = PHASE_STABLE; ph <= PHASE_VOLATILE; ph++)
-		assert_string_equal(aout_phase_name((enum vt_phase)ph), vt_phase_name((enum vt_phase)ph));
+		assert_string_equal(aout_phase_name((enum vt_phase)ph),
+		                    vt_phase_name((enum vt_phase)ph));
 	for (int v = SURV_OK; v <= SURV_OOM; v++)
 		assert_string_equal(aout_verdict_name((enum surv_verdict)v),
 		                    survival_verdict_name((enum surv_verdict)v));

@@ -267,7 +267,8 @@ static void test_gpu_head_fast_and_general_agree(void **state)
 	     GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE},
 	    {"{\"i\":\t3,\t\"total\":\t100,\t\"used\":\t40,\t\"free\":\t60}", 40,
 	     GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE},
-	    {"{\"i\": 3, \"total\": 100, \"used\": 40, \"free\": null}", 40, GM_MEM_TOTAL | GM_MEM_USED},
+	    {"{\"i\": 3, \"total\": 100, \"used\": 40, \"free\": null}", 40,
+	     GM_MEM_TOTAL | GM_MEM_USED},
 	    {"{\"i\": 3, \"total\": 100, \"used\": 40, \"free\": 60, \"used\": 41}", 41,
 	     GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE},
 	    {"{\"i\": 3, \"total\": 100, \"used\": 40, \"free\": 60, \"temp_c\": 50}", 40,
@@ -282,16 +283,18 @@ static void test_gpu_head_fast_and_general_agree(void **state)
 		assert_int_equal(f->s.gpus[0].index, 3);
 		assert_int_equal(f->s.gpus[0].mem_total, 100);
 		assert_int_equal(f->s.gpus[0].mem_used, ok[i].used);
-		assert_int_equal(f->s.gpus[0].valid & (GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE | GM_TEMP),
+		assert_int_equal(f->s.gpus[0].valid &
+		                     (GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE | GM_TEMP),
 		                 ok[i].valid);
 	}
 	assert_int_equal(parse(f, "{\"t\": 1, \"gpus\": [{\"i\": 70000, \"total\": 1, \"used\": 1, "
 	                          "\"free\": 0}]}"),
 	                 VT_ERR);
 	assert_string_equal(f->err, "col 25: gpu index out of range");
-	assert_int_equal(parse(f, "{\"t\": 1, \"gpus\": [{\"i\": 0, \"total\": 1, \"used\": 1, "
-	                          "\"free\": 0}, {\"i\": 0, \"total\": 1, \"used\": 1, \"free\": 0}]}"),
-	                 VT_ERR);
+	assert_int_equal(
+	    parse(f, "{\"t\": 1, \"gpus\": [{\"i\": 0, \"total\": 1, \"used\": 1, "
+	             "\"free\": 0}, {\"i\": 0, \"total\": 1, \"used\": 1, \"free\": 0}]}"),
+	    VT_ERR);
 	assert_non_null(strstr(f->err, "gpu 0 listed twice"));
 }
 
@@ -441,7 +444,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_extensions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lenient_parts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_integers_of_every_length, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_process_head_fast_and_general_agree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_process_head_fast_and_general_agree, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_gpu_head_fast_and_general_agree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interleaved_procs_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
