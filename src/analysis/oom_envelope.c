@@ -73,7 +73,7 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 {
 	size_t n = f->n, i0 = n - L;
 	double dur = fit_x(f, n - 1) - fit_x(f, i0);
-	double b = sign * fit_ols(f, i0, n, NULL);
+	double b = sign * fit_ols(f, i0, n);
 	if (dur <= 0.0 || b <= 0.0)
 		return 0.0;
 	size_t k = L / 3;
@@ -84,9 +84,9 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	if (m1 - m0 < ALPHA * e || m2 - m1 < ALPHA * e)
 		return 0.0;
 	/* the O(1) conditions before the O(L) ones */
-	if (sign * fit_ols(f, i0, a1, NULL) < BETA * b)
+	if (sign * fit_ols(f, i0, a1) < BETA * b)
 		return 0.0;
-	if (!cont && sign * fit_ols(f, a2, n, NULL) < BETA * b)
+	if (!cont && sign * fit_ols(f, a2, n) < BETA * b)
 		return 0.0;
 	/* the O(L) ones in one pass over the thirds */
 	struct env_span s1 = fit_span(f, i0, a1, fit_y(f, i0));
@@ -116,7 +116,7 @@ static struct env_result env_level(const struct env_fit *f)
 	double lvl = fabs(fit_mean(f, n - w, n));
 	double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
 	return (struct env_result){hi - lo <= lim ? PHASE_STABLE : PHASE_VOLATILE,
-	                           fit_ols(f, n - w, n, NULL), 0};
+	                           fit_ols(f, n - w, n), 0};
 }
 
 /* Phase and rate of a series; updates its segment. */
@@ -215,8 +215,8 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 {
 	size_t n = f->n, i0 = n - L;
 	size_t half = L / 2 > e->min_seg ? L / 2 : e->min_seg;
-	double b_seg = fit_ols(f, i0, n, NULL);
-	double b_mid = fit_ols(f, n - half, n, NULL);
+	double b_seg = fit_ols(f, i0, n);
+	double b_mid = fit_ols(f, n - half, n);
 	if (b_mid < e->params.min_rate_mb_s || b_mid <= 1e-9)
 		return false;
 	/* the rate's own fluctuation: slopes of disjoint blocks of the segment */
@@ -225,7 +225,7 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 	double rs[MAX_BLOCKS], mr = 0.0, tau = 0.0;
 	for (size_t j = 0; j < nb; j++) {
 		size_t a = i0 + L * j / nb, c = i0 + L * (j + 1) / nb;
-		rs[j] = fit_ols(f, a, c, NULL);
+		rs[j] = fit_ols(f, a, c);
 		mr += rs[j];
 		tau += fit_x(f, c - 1) - fit_x(f, a);
 	}
@@ -426,7 +426,7 @@ static struct env_result series_step(struct envelope *e, struct env_series *s, b
 			return env_level(&f);
 		/* the last STABLE_W samples lie within the range: stable */
 		size_t w = f.n < STABLE_W ? f.n : STABLE_W;
-		return (struct env_result){PHASE_STABLE, fit_ols(&f, f.n - w, f.n, NULL), 0};
+		return (struct env_result){PHASE_STABLE, fit_ols(&f, f.n - w, f.n), 0};
 	}
 	struct env_result r = env_analyze(e, s, &f, may_idle);
 	if (s->hot)
@@ -448,7 +448,7 @@ static double series_rise(const struct envelope *e, const struct env_series *s, 
 {
 	struct env_fit f = fit_view(e, s);
 	size_t n = f.n;
-	return fit_ols(&f, n - m, n, NULL) * (fit_x(&f, n - 1) - fit_x(&f, n - m));
+	return fit_ols(&f, n - m, n) * (fit_x(&f, n - 1) - fit_x(&f, n - m));
 }
 
 /* The GPU's series can be too noisy (a spiky neighbour) to show the trend
@@ -474,11 +474,11 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
 	struct env_proc *p = idtab_at(&e->procs, cand);
 	struct env_fit f = fit_view(e, &p->s);
 	size_t L = p->s.seg;
-	double rate = fit_ols(&f, f.n - L, f.n, NULL);
+	double rate = fit_ols(&f, f.n - L, f.n);
 	if (L > e->gpu.n)
 		return;
 	struct env_fit g = fit_view(e, &e->gpu);
-	if (fit_ols(&g, g.n - L, g.n, NULL) < 0.5 * rate)
+	if (fit_ols(&g, g.n - L, g.n) < 0.5 * rate)
 		return;
 	enum vt_phase phase = out->phase;
 	double gpu_rate = out->rate_mb_s;

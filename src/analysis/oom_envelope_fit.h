@@ -93,8 +93,8 @@ static inline double fit_pre_y(const struct env_fit *f, size_t i)
 	return i >= f->n ? f->s->ty : f->s->pre[(f->first + i) & ENV_MASK].y;
 }
 
-/* Least squares over [i0, i1): slope; *sig (may be NULL) the residual sigma. */
-static inline double fit_ols(const struct env_fit *f, size_t i0, size_t i1, double *sig)
+/* The least-squares slope over [i0, i1). */
+static inline double fit_ols(const struct env_fit *f, size_t i0, size_t i1)
 {
 	const struct envelope *e = f->e;
 	const struct env_series *s = f->s;
@@ -107,13 +107,7 @@ static inline double fit_ols(const struct env_fit *f, size_t i0, size_t i1, doub
 	double my = ((end ? s->ty : q1->y) - q0->y) / n;
 	double vxx = ((end ? e->txx : k1->xx) - k0->xx) - n * mx * mx;
 	double vxy = ((end ? s->txy : q1->xy) - q0->xy) - n * mx * my;
-	double b = vxx > 1e-12 ? vxy / vxx : 0.0;
-	if (sig) {
-		double vyy = ((end ? s->tyy : q1->yy) - q0->yy) - n * my * my;
-		double ss = vyy - b * vxy;
-		*sig = sqrt((ss > 0.0 ? ss : 0.0) / n);
-	}
-	return b;
+	return vxx > 1e-12 ? vxy / vxx : 0.0;
 }
 
 static inline double fit_mean(const struct env_fit *f, size_t i0, size_t i1)
