@@ -115,12 +115,12 @@ static void assess_one(const struct surv_proc *p, uint64_t gpu_free, struct surv
 void survival_assess(const struct surv_proc *procs, size_t n, uint64_t gpu_total, uint64_t gpu_free,
                      struct surv_result *out)
 {
-	long double sum = 0;
+	uint64_t sum = 0; /* saturating: exact below 2^64, and above it beyond any total */
 	for (size_t i = 0; i < n; i++) {
 		assess_one(&procs[i], gpu_free, &out[i]);
-		sum += (long double)out[i].peak;
+		sum = out[i].peak > UINT64_MAX - sum ? UINT64_MAX : sum + out[i].peak;
 	}
-	if (gpu_total && sum > (long double)gpu_total) {
+	if (gpu_total && sum > gpu_total) {
 		for (size_t i = 0; i < n; i++) {
 			if (out[i].verdict != SURV_OOM)
 				out[i].verdict++;

@@ -166,6 +166,17 @@ static void test_oversubscribed_gpu_raises_everyone(void **state)
 	                       .workload = WL_TRAIN_ADAM};
 	survival_assess(&z, 1, UINT64_MAX, UINT64_MAX, r);
 	assert_int_equal(r[0].peak, UINT64_MAX);
+	/* peaks whose sum passes 2^64 still oversubscribe (the sum saturates),
+	 * and a sum of exactly the total does not */
+	struct surv_proc big[2] = {
+	    {.phase = PHASE_STABLE, .used = UINT64_MAX - 5, .observed_peak = UINT64_MAX - 5},
+	    {.phase = PHASE_STABLE, .used = 10, .observed_peak = 10},
+	};
+	survival_assess(big, 2, UINT64_MAX - 1, 0, r);
+	assert_true(r[0].raised && r[1].raised);
+	big[1].used = big[1].observed_peak = 4;
+	survival_assess(big, 2, UINT64_MAX - 1, 0, r);
+	assert_false(r[0].raised || r[1].raised);
 	survival_assess(NULL, 0, 80 * GB, 0, r);
 }
 
