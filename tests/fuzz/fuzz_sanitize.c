@@ -6,44 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/utf8_clean.h"
 #include "core/sanitize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool clean_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char b = s[i];
-		size_t k;
-		uint32_t cp, min;
-		if (b < 0x20 || b == 0x7F)
-			return false;
-		if (b < 0x80) {
-			i++;
-			continue;
-		}
-		if ((b & 0xE0) == 0xC0)
-			k = 1, cp = b & 0x1Fu, min = 0x80;
-		else if ((b & 0xF0) == 0xE0)
-			k = 2, cp = b & 0x0Fu, min = 0x800;
-		else if ((b & 0xF8) == 0xF0)
-			k = 3, cp = b & 0x07u, min = 0x10000;
-		else
-			return false;
-		if (i + k >= n)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3Fu);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp <= 0x9F)
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -57,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	size_t la = vt_sanitize(a, cap, src, size);
 	if (la >= cap || la > VT_SANITIZE_MAX || la != strlen(a) ||
-	    !clean_utf8((const unsigned char *)a, la))
+	    !utf8_clean((const unsigned char *)a, la))
 		abort();
 	size_t lb = vt_sanitize(b, cap, a, la);
 	if (lb != la || memcmp(a, b, la + 1) != 0)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "../../common/utf8_clean.h"
 #include "core/sanitize.h"
 
 #define FFFD "\xEF\xBF\xBD"
@@ -203,45 +204,6 @@ static void test_small_cap(void **state)
 	assert_string_equal(buf, "xyz");
 }
 
-/* An independent check of the output: well-formed UTF-8, no C0/DEL/C1. */
-static bool output_clean(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char b = s[i];
-		if (b < 0x20 || b == 0x7F)
-			return false;
-		if (b < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k;
-		uint32_t cp, min;
-		if ((b & 0xE0) == 0xC0) {
-			k = 1, cp = b & 0x1F, min = 0x80;
-		} else if ((b & 0xF0) == 0xE0) {
-			k = 2, cp = b & 0x0F, min = 0x800;
-		} else if ((b & 0xF8) == 0xF0) {
-			k = 3, cp = b & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if (i + k >= n)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		if (cp >= 0x80 && cp <= 0x9F)
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
 static uint64_t rng(void)
@@ -279,7 +241,7 @@ static void test_property_idempotent_and_clean(void **state)
 		assert_true(la < cap);
 		assert_true(la <= VT_SANITIZE_MAX);
 		assert_int_equal(la, strlen(a));
-		assert_true(output_clean((const unsigned char *)a, la));
+		assert_true(utf8_clean((const unsigned char *)a, la));
 		size_t lb = vt_sanitize(b, cap, a, la);
 		assert_int_equal(la, lb);
 		assert_memory_equal(a, b, la + 1);
