@@ -67,12 +67,9 @@ struct analyze {
 	struct gpu_track *gpus;
 	size_t ngpus, gpus_cap;
 	struct aout out;
-	/* per sample: snap->procs indices grouped by GPU position (a stable
-	 * counting sort, skipped when the reader grouped them already), GPU gi's
-	 * in order[gstart[gi] .. gstart[gi + 1]) */
-	size_t *order, order_cap;
+	/* per sample: GPU gi's processes are snap->procs[gstart[gi] ..
+	 * gstart[gi + 1]) -- the reader groups them by GPU (trace.h) */
 	size_t *gstart, gstart_cap;
-	bool sorted; /* this sample's procs are grouped already: order is k */
 };
 
 static void group_procs(struct analyze *a, const struct snapshot *snap)
@@ -81,32 +78,12 @@ static void group_procs(struct analyze *a, const struct snapshot *snap)
 		a->gstart_cap = snap->ngpus + 1;
 		a->gstart = xreallocarray(a->gstart, a->gstart_cap, sizeof(size_t));
 	}
-	if (snap->nprocs > a->order_cap) {
-		a->order_cap = snap->nprocs;
-		a->order = xreallocarray(a->order, a->order_cap, sizeof(size_t));
-	}
 	memset(a->gstart, 0, (snap->ngpus + 1) * sizeof(size_t));
-	bool sorted = true;
-	for (size_t k = 0; k < snap->nprocs; k++) {
-		unsigned gpu = snap->procs[k].gpu;
-		if (gpu < snap->ngpus)
-			a->gstart[gpu + 1]++;
-		sorted &= gpu < snap->ngpus && (k == 0 || gpu >= snap->procs[k - 1].gpu);
-	}
+	for (size_t k = 0; k < snap->nprocs; k++)
+		if (snap->procs[k].gpu < snap->ngpus)
+			a->gstart[snap->procs[k].gpu + 1]++;
 	for (size_t gi = 0; gi < snap->ngpus; gi++)
 		a->gstart[gi + 1] += a->gstart[gi];
-	a->sorted = sorted;
-	if (sorted) /* the reader grouped them already (trace_parse_line) */
-		return;
-	/* fill: gstart[gi] walks up, then is shifted back */
-	for (size_t k = 0; k < snap->nprocs; k++) {
-		unsigned gpu = snap->procs[k].gpu;
-		if (gpu < snap->ngpus)
-			a->order[a->gstart[gpu]++] = k;
-	}
-	for (size_t gi = snap->ngpus; gi > 0; gi--)
-		a->gstart[gi] = a->gstart[gi - 1];
-	a->gstart[0] = 0;
 }
 
 static void usage(FILE *f)
@@ -228,7 +205,7 @@ static void tick_gpu(struct analyze *a, const struct snapshot *snap, size_t gi)
 	track_grow(g, n);
 	n = 0;
 	for (size_t k = a->gstart[gi]; k < a->gstart[gi + 1]; k++) {
-		const struct snap_proc *p = &snap->procs[a->sorted ? k : a->order[k]];
+		const struct snap_proc *p = &snap->procs[k];
 		g->in[n++] = (struct pred_proc_sample){
 		    .pid = p->pid,
 		    .starttime = (p->flags & PF_START_VALID) ? p->starttime : 0,
@@ -309,7 +286,6 @@ static void analyze_free(struct analyze *a)
 		free(g->ps);
 	}
 	free(a->gpus);
-	free(a->order);
 	free(a->gstart);
 }
 

@@ -36,7 +36,8 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen);
 /* Read the next record. For a sample, *snap is reset and filled: time, GPUs
  * (index, total/used/free with validity bits, plus any optional fields the
  * writer added), processes (gpu = position in snap->gpus of the GPU with that
- * NVML index, pid, used, and name/starttime/user/type when present).
+ * NVML index, pid, used, and name/starttime/user/type when present), grouped
+ * by that position, in the writer's order within a GPU.
  * For an event, *ev is filled. Returns VT_OK with *kind set, VT_EOF at the end,
  * or VT_ERR with "LINE: message" in err for a malformed line -- the reader
  * stays usable and the next call reads the next line. */

@@ -126,6 +126,22 @@ def main():
     check("a malformed line is reported and skipped", r.returncode == 0 and
           "line skipped" in r.stderr and r.stdout == ref.stdout, r.stderr[:200])
 
+    # processes listed interleaved across GPUs land on their own GPU's lines
+    sample = ('{"t": %d, "gpus": [{"i": 4, "total": 100, "used": 10, "free": 90}, '
+              '{"i": 2, "total": 100, "used": 20, "free": 80}], "procs": ['
+              '{"gpu": 2, "pid": 1, "used": 5}, {"gpu": 4, "pid": 2, "used": 6}, '
+              '{"gpu": 2, "pid": 3, "used": 7}]}\n')
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        for t in range(1, 4):
+            f.write(sample % t)
+        tmp = f.name
+    r = run(binary, tmp)
+    os.unlink(tmp)
+    pairs = sorted({(o["gpu"], o["pid"]) for o in map(json.loads, r.stdout.splitlines())
+                    if "pid" in o})
+    check("interleaved processes stay on their GPU", r.returncode == 0 and
+          pairs == [(2, 1), (2, 3), (4, 2)], str(pairs))
+
     print("1..%d" % len(results))
     for i, (name, ok, detail) in enumerate(results, 1):
         print("%s %d - %s%s" % ("ok" if ok else "not ok", i, name,
