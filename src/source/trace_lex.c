@@ -240,31 +240,6 @@ static double pow10_small(int e)
 	return p[e];
 }
 
-/* Eight ASCII digits at p as a number (SWAR: two digits, then four, then
- * eight combined per step); false if any of the eight is not a digit. */
-static bool eight_digits(const char *p, uint64_t *out)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t v;
-	memcpy(&v, p, 8);
-	if ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) != UINT64_C(0x3030303030303030) ||
-	    ((v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) !=
-	        UINT64_C(0x3030303030303030))
-		return false;
-	v -= UINT64_C(0x3030303030303030);
-	v = v * 10 + (v >> 8); /* pairs in the even bytes */
-	v = ((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32)) +
-	     ((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32))) >>
-	    32;
-	*out = v;
-	return true;
-#else
-	(void)p;
-	(void)out;
-	return false;
-#endif
-}
-
 /* Slow path: the C library, in the C locale whatever the program's LC_NUMERIC. */
 static double parse_double_c(const char *s, size_t n)
 {
@@ -290,20 +265,12 @@ int lex_number(struct lex *x, struct lex_num *num)
 	num->at = s;
 	num->neg = false;
 	/* fast path: a plain non-negative integer of at most 19 digits */
-	const char *q = s;
-	if (x->end - q >= 8 && *q != '0' && eight_digits(q, &ip))
-		q += 8;
-	while (q < x->end && *q >= '0' && *q <= '9' && q - s < 19)
-		ip = ip * 10 + (uint64_t)(*q++ - '0');
-	if (q > s && (*s != '0' || q - s == 1) &&
-	    (q == x->end || (*q != '.' && *q != 'e' && *q != 'E' && (*q < '0' || *q > '9')))) {
-		x->p = q;
+	if (lex_uint_fast(x, &ip)) {
 		num->is_int = true;
 		num->u = ip;
 		num->d = (double)ip;
 		return 0;
 	}
-	ip = 0;
 	if (x->p < x->end && *x->p == '-') {
 		num->neg = true;
 		x->p++;
