@@ -16,6 +16,7 @@
 #include "config/secrets.h"
 #include "config/toml.h"
 #include "core/error.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
 #define CONFIG_MAX_FILE (1u << 20)
@@ -28,14 +29,23 @@ void config_diag_add(struct config_diags *d, const char *file, int line, const c
 	}
 	struct config_diag *g = &d->items[d->n++];
 	g->line = line;
-	int n = line > 0 ? snprintf(g->text, sizeof g->text, "%s:%d: ", file, line)
-	                 : snprintf(g->text, sizeof g->text, "%s: ", file);
+	/* The file name and the message quote outside text (the path, keys,
+	 * values, table names): each goes through the sanitiser here, so that no
+	 * caller can print an escape sequence from the file. */
+	char where[VT_SANITIZE_MAX + 1], raw[1024];
+	vt_sanitize_str(where, sizeof where, file);
+	int n = line > 0 ? snprintf(g->text, sizeof g->text, "%s:%d: ", where, line)
+	                 : snprintf(g->text, sizeof g->text, "%s: ", where);
 	if (n < 0 || (size_t)n >= sizeof g->text)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(g->text + n, sizeof g->text - (size_t)n, fmt, ap);
+	int m = vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	if (m < 0)
+		m = 0;
+	vt_sanitize(g->text + n, sizeof g->text - (size_t)n, raw,
+	            (size_t)m < sizeof raw ? (size_t)m : sizeof raw - 1);
 }
 
 void config_diags_free(struct config_diags *d)

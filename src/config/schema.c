@@ -12,6 +12,7 @@
 
 #include "config/toml.h"
 #include "core/error.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
 static const char *const themes[] = {"dark",    "light",     "nord", "catppuccin",
@@ -326,7 +327,7 @@ static int parse_ports(const char *v, int64_t *ports, size_t *n)
 	return 0;
 }
 
-int config_set_cli(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+static int set_cli(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	const char *dot = strchr(key, '.');
 	char section[32] = "";
@@ -394,4 +395,16 @@ int config_set_cli(struct config *c, const char *key, const char *value, char *e
 	tmp.cli_mask |= 1ull << (k - schema_keys);
 	*c = tmp;
 	return VT_OK;
+}
+
+int config_set_cli(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	int rc = set_cli(c, key, value, err, errlen);
+	if (rc != VT_OK && errlen) {
+		/* the message quotes the command line: no escape reaches the terminal */
+		char raw[512];
+		vt_strlcpy(raw, err, sizeof raw);
+		vt_sanitize_str(err, errlen, raw);
+	}
+	return rc;
 }

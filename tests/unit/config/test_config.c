@@ -441,6 +441,73 @@ static void test_check_file(void **state)
 	unlink(sec);
 }
 
+/* No byte of a diagnostic may be a control: text from the file (a value, a
+ * quoted key, a table name, a key the parser quotes) and the file's own name
+ * go through vt_sanitize, so an OSC title or OSC 52 (clipboard) sequence, or
+ * a C1 CSI, never reaches the terminal. */
+static void assert_clean(const char *what, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if ((*p < 0x20 && !(*p == '\n' && strcmp(what, "check-config") == 0)) ||
+		    *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			fail_msg("%s: control byte 0x%02x at %zu in: %s", what, *p,
+			         (size_t)(p - (const unsigned char *)text), text);
+}
+
+static void test_diags_sanitised(void **state)
+{
+	(void)state;
+	static const char *const files[] = {
+	    /* a value */
+	    "[display]\ntheme = \"\\u001b]0;pwned\\u0007dark\"\n",
+	    /* a quoted key */
+	    "[general]\n\"\\u001b]52;c;aGVsbG8=\\u0007\" = 1\n",
+	    /* a quoted table name, with a C1 CSI */
+	    "[\"x\\u009b2J\\u001b[31m\"]\nk = 1\n",
+	    /* a string the TOML parser itself quotes (duplicate key) */
+	    "[general]\n\"a\\u001b]0;t\\u0007\" = 1\n\"a\\u001b]0;t\\u0007\" = 2\n",
+	    /* an address string */
+	    "[export]\nprometheus_bind = \"\\u001b]0;x\\u0007\"\n",
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		struct config c;
+		struct config_diags d = {0};
+		assert_int_equal(load(&c, files[i], &d), VT_ERR);
+		assert_true(d.n >= 1);
+		for (size_t j = 0; j < d.n; j++)
+			assert_clean(files[i], d.items[j].text);
+		char sum[600];
+		assert_clean("summary", config_diags_summary(&d, sum, sizeof sum));
+		config_diags_free(&d);
+	}
+	/* what survives is still the message, with the escape gone whole */
+	struct config c;
+	struct config_diags d = {0};
+	assert_int_equal(load(&c, files[1], &d), VT_ERR);
+	assert_string_equal(d.items[0].text, "cfg.toml:2: unknown key '' in [general]");
+	config_diags_free(&d);
+	/* a file name holding an escape, and --check-config's output */
+	const char *path = write_file("a\033]0;t\007.toml", files[0]);
+	char out[2048] = "";
+	FILE *f = fmemopen(out, sizeof out, "w");
+	assert_int_equal(config_check_file(path, &d, f), VT_ERR);
+	fclose(f);
+	assert_clean("check-config", out);
+	assert_non_null(strstr(out, "display.theme: \""));
+	config_diags_free(&d);
+	/* command-line values are echoed the same way */
+	char err[256];
+	config_defaults(&c);
+	assert_int_equal(config_set_cli(&c, "display.theme", "\033]52;c;eA==\007", err, sizeof err),
+	                 VT_E_USAGE);
+	assert_clean("cli", err);
+	assert_int_equal(config_set_cli(&c, "general.refresh_rate", "1\033[2J", err, sizeof err),
+	                 VT_E_USAGE);
+	assert_clean("cli", err);
+	assert_int_equal(config_set_cli(&c, "x\033[2J.y", "1", err, sizeof err), VT_E_USAGE);
+	assert_clean("cli", err);
+}
+
 /* A tiny seeded PRNG (xorshift64*), so failures reproduce. */
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
@@ -529,6 +596,7 @@ int main(void)
 	    cmocka_unit_test(test_precedence_and_reload),
 	    cmocka_unit_test(test_set_cli),
 	    cmocka_unit_test(test_check_file),
+	    cmocka_unit_test(test_diags_sanitised),
 	    cmocka_unit_test(test_print_round_trip),
 	    cmocka_unit_test(test_example_file),
 	};
