@@ -356,7 +356,9 @@ char *config_default_path(char *buf, size_t len)
 	return buf;
 }
 
-int config_load_file(struct config *c, const char *path, struct config_diags *diags)
+/* config_load_file, and whether there was a file: *found is false when the
+ * default path has none (VT_OK, nothing read). */
+static int load_file(struct config *c, const char *path, struct config_diags *diags, bool *found)
 {
 	char def[4096];
 	config_default_path(def, sizeof def);
@@ -365,6 +367,7 @@ int config_load_file(struct config *c, const char *path, struct config_diags *di
 		path = def;
 	char *buf;
 	size_t len;
+	*found = false;
 	int rc = read_file(path, &buf, &len, diags);
 	if (rc == -ENOENT) {
 		if (is_default)
@@ -372,11 +375,18 @@ int config_load_file(struct config *c, const char *path, struct config_diags *di
 		config_diag_add(diags, path, 0, "cannot open: %s", strerror(ENOENT));
 		return VT_ERR;
 	}
+	*found = true;
 	if (rc < 0)
 		return VT_ERR;
 	rc = config_load_buffer(c, path, buf, len, diags);
 	free(buf);
 	return rc;
+}
+
+int config_load_file(struct config *c, const char *path, struct config_diags *diags)
+{
+	bool found;
+	return load_file(c, path, diags, &found);
 }
 
 int config_reload(struct config *live, const char *path, struct config_diags *diags)
@@ -407,15 +417,21 @@ int config_check_file(const char *path, struct config_diags *diags, FILE *out)
 	size_t first = diags->n;
 	struct config c;
 	config_defaults(&c);
-	config_load_file(&c, path, diags);
+	bool found;
+	load_file(&c, path, diags, &found);
 	secrets_check(secrets_path_beside(path, spath, sizeof spath), diags);
 	for (size_t i = first; i < diags->n; i++)
 		fprintf(out, "%s\n", diags->items[i].text);
-	if (diags->n == first) {
+	if (diags->n > first)
+		return VT_ERR;
+	if (found) {
 		fputs("ok\n", out);
-		return VT_OK;
+	} else {
+		char shown[VT_SANITIZE_MAX + 1];
+		vt_sanitize_str(shown, sizeof shown, path);
+		fprintf(out, "%s: no configuration file; the defaults apply\n", shown);
 	}
-	return VT_ERR;
+	return VT_OK;
 }
 
 char *config_diags_summary(const struct config_diags *d, char *buf, size_t len)

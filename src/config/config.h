@@ -73,9 +73,11 @@ int config_load_buffer(struct config *c, const char *name, const char *buf, size
  * success *live is replaced and VT_OK returned; on failure *live is not
  * touched, diags says why and VT_ERR is returned. */
 int config_reload(struct config *live, const char *path, struct config_diags *diags);
-/* --check-config [FILE]: loads FILE (NULL: default path) and, when it exists,
- * the secrets.toml beside it; prints "ok" or every problem, one per line, to
- * out. Returns VT_OK or VT_ERR (main exits 0 or 1). */
+/* --check-config [FILE]: loads FILE (NULL: default path) and the
+ * secrets.toml beside it when there is one; prints every problem, one per
+ * line, to out, else "ok", or "PATH: no configuration file; the defaults
+ * apply" when the default path has no file (not an error). Returns VT_OK or
+ * VT_ERR (main exits 0 or 1). */
 int config_check_file(const char *path, struct config_diags *diags, FILE *out);
 /* A command-line override: key is "section.key" as in the file (e.g.
  * "general.refresh_rate"; --no-kill is "display.enable_kill" with "false";

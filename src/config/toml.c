@@ -310,6 +310,9 @@ int toml_parse(struct toml_doc *doc, const char *src, size_t len)
 		ps.line = bad;
 		return tl_fail(&ps, "invalid UTF-8");
 	}
+	/* a UTF-8 byte-order mark, as some editors write, only at the very start */
+	if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0)
+		ps.p += 3;
 	while (ps.p < ps.end) {
 		tl_skip_ws(&ps);
 		if (ps.p < ps.end && *ps.p == '[') {

@@ -8,6 +8,9 @@
  * Not supported (reported as errors): multi-line strings, inline tables,
  * arrays of tables, dates and times.
  *
+ * A UTF-8 byte-order mark is skipped at the very start of the input (only
+ * there: anywhere else it is text like any other).
+ *
  * Strict: duplicate keys, duplicate tables, a key redefined as a table (or the
  * reverse), bad escapes, control characters, invalid UTF-8, unterminated
  * strings and anything after a value on its line are errors. Parsing stops at

@@ -441,6 +441,38 @@ static void test_check_file(void **state)
 	unlink(sec);
 }
 
+/* --check-config when there is no file: it says so and that the defaults
+ * apply (exit 0), rather than a bare "ok" that reads as "your file is fine".
+ * An explicit path that does not exist is still an error. */
+static void test_check_no_file(void **state)
+{
+	(void)state;
+	struct config_diags d = {0};
+	char out[1024] = "", want[512], def[4096];
+	config_default_path(def, sizeof def);
+	unlink(def);
+	FILE *f = fmemopen(out, sizeof out, "w");
+	assert_int_equal(config_check_file(NULL, &d, f), VT_OK);
+	fclose(f);
+	snprintf(want, sizeof want, "%s: no configuration file; the defaults apply\n", def);
+	assert_string_equal(out, want);
+	assert_int_equal(d.n, 0);
+	/* the default path named explicitly reads the same */
+	f = fmemopen(out, sizeof out, "w");
+	assert_int_equal(config_check_file(def, &d, f), VT_OK);
+	fclose(f);
+	assert_string_equal(out, want);
+	/* another path that does not exist is an error */
+	char other[128];
+	snprintf(other, sizeof other, "%s/nonexistent.toml", dir);
+	f = fmemopen(out, sizeof out, "w");
+	assert_int_equal(config_check_file(other, &d, f), VT_ERR);
+	fclose(f);
+	snprintf(want, sizeof want, "%s: cannot open: No such file or directory\n", other);
+	assert_string_equal(out, want);
+	config_diags_free(&d);
+}
+
 /* No byte of a diagnostic may be a control: text from the file (a value, a
  * quoted key, a table name, a key the parser quotes) and the file's own name
  * go through vt_sanitize, so an OSC title or OSC 52 (clipboard) sequence, or
@@ -596,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_precedence_and_reload),
 	    cmocka_unit_test(test_set_cli),
 	    cmocka_unit_test(test_check_file),
+	    cmocka_unit_test(test_check_no_file),
 	    cmocka_unit_test(test_diags_sanitised),
 	    cmocka_unit_test(test_print_round_trip),
 	    cmocka_unit_test(test_example_file),

@@ -215,6 +215,27 @@ static void test_errors(void **state)
 	assert_int_equal(doc.err_line, 1);
 }
 
+/* A UTF-8 byte-order mark (EF BB BF), which some editors write, is accepted
+ * at the very start of the file and nowhere else. */
+static void test_bom(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("\xEF\xBB\xBF[general]\nrefresh_rate = 2.0\n"), 0);
+	assert_true(get("general", "refresh_rate")->u.f == 2.0);
+	assert_int_equal(get("general", "refresh_rate")->line, 2);
+	assert_int_equal(parse("\xEF\xBB\xBF"), 0);
+	assert_int_equal(doc.nvalues, 0);
+	assert_int_equal(parse("\xEF\xBB\xBFk = 1"), 0);
+	assert_int_equal(get("", "k")->u.i, 1);
+	/* only at the very start: after a space, on line 2, twice, or cut short */
+	expect_error(" \xEF\xBB\xBFk = 1\n", 1, "");
+	expect_error("a = 1\n\xEF\xBB\xBF"
+	             "b = 2\n",
+	             2, "");
+	expect_error("\xEF\xBB\xBF\xEF\xBB\xBFk = 1\n", 1, "");
+	expect_error("\xEF\xBBk = 1\n", 1, "invalid UTF-8");
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -250,7 +271,7 @@ int main(void)
 	    cmocka_unit_test(test_scalars),      cmocka_unit_test(test_escapes),
 	    cmocka_unit_test(test_arrays),       cmocka_unit_test(test_tables),
 	    cmocka_unit_test(test_errors),       cmocka_unit_test(test_kind_names),
-	    cmocka_unit_test(test_format_float),
+	    cmocka_unit_test(test_format_float), cmocka_unit_test(test_bom),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	toml_free(&doc);
