@@ -176,6 +176,11 @@ size_t vt_text_fit(char *dst, size_t cap, const char *s, size_t len, size_t cols
 		used += c.cols;
 		i += c.len;
 	}
+	/* "a much…" reads better than "a much …" */
+	while (ellipsis && full && pos > 0 && dst[pos - 1] == ' ') {
+		pos--;
+		used--;
+	}
 	if (full && ellipsis && put(dst, cap, &pos, VT_TEXT_ELLIPSIS, sizeof(VT_TEXT_ELLIPSIS) - 1))
 		used++;
 	if (!(flags & VT_TEXT_FIT_NOPAD))

@@ -53,13 +53,12 @@ size_t vt_text_width_str(const char *s);
  * text of s[0..len) cut at a cluster boundary to at most cols columns, then
  * (unless VT_TEXT_FIT_NOPAD) padded with spaces to exactly cols columns. When
  * the text is wider than cols and VT_TEXT_FIT_ELLIPSIS is set, the kept part
- * is cut to cols - 1 columns and "…" ends it. Replaced clusters are written as
- * U+FFFD, so the output is valid UTF-8 without controls whatever the input.
- * If cap is too small, output stops before the first cluster (or padding
- * space) that does not fit: never inside a character, never past cap.
- * Returns the bytes written before the NUL; *cols_out (may be NULL) gets the
- * columns they take (== cols when cap >= VT_TEXT_FIT_CAP(len, cols) and
- * padding is on). dst and s must not overlap. */
+ * is cut to cols - 1 columns, its trailing spaces dropped, and "…" ends it. Replaced clusters are
+ * written as U+FFFD, so the output is valid UTF-8 without controls whatever the input. If cap is
+ * too small, output stops before the first cluster (or padding space) that does not fit: never
+ * inside a character, never past cap. Returns the bytes written before the NUL; *cols_out (may be
+ * NULL) gets the columns they take (== cols when cap >= VT_TEXT_FIT_CAP(len, cols) and padding is
+ * on). dst and s must not overlap. */
 size_t vt_text_fit(char *dst, size_t cap, const char *s, size_t len, size_t cols, unsigned flags,
                    size_t *cols_out);
 

@@ -115,6 +115,8 @@ static void test_fit_pad_and_cut(void **state)
 	assert_string_equal(fit("abcdef", 4, 0, &used), "abcd");
 	assert_string_equal(fit("abcdef", 4, VT_TEXT_FIT_ELLIPSIS, &used), "abc\xE2\x80\xA6");
 	assert_int_equal(used, 4);
+	assert_string_equal(fit("ab   cdef", 6, VT_TEXT_FIT_ELLIPSIS, &used), "ab\xE2\x80\xA6   ");
+	assert_int_equal(used, 6);
 	/* exactly fitting text is not cut */
 	assert_string_equal(fit("abcd", 4, VT_TEXT_FIT_ELLIPSIS, &used), "abcd");
 	/* a wide glyph that would straddle the edge is left out, a space pads */
