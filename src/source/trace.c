@@ -71,13 +71,16 @@ static int get_int(struct lex *x, int min, int max, const char *what, int *out)
 	return 0;
 }
 
-static int get_time(struct lex *x, const char *what, double *out)
+/* A time in seconds: finite, 0 or more, and at most max (trace.h). */
+static int get_time(struct lex *x, const char *what, double max, double *out)
 {
 	struct lex_num n;
 	if (lex_number(x, &n) < 0)
 		return -1;
 	if (!isfinite(n.d) || n.d < 0)
 		return x->p = n.at, lex_fail(x, "%s out of range", what);
+	if (n.d > max)
+		return x->p = n.at, lex_fail(x, "%s out of range (0 to 2^40 s)", what);
 	*out = n.d;
 	return 0;
 }
@@ -469,7 +472,7 @@ static int top_field(struct lex *x, struct snapshot *s, struct trace_event *ev, 
 	*seen |= bit;
 	switch (bit) {
 	case SEEN_T:
-		if (get_time(x, "t", &s->time) < 0)
+		if (get_time(x, "t", TRACE_TIME_MAX, &s->time) < 0)
 			return -1;
 		ev->t = s->time;
 		return 0;
@@ -493,7 +496,7 @@ static int top_field(struct lex *x, struct snapshot *s, struct trace_event *ev, 
 		return get_int(x, 0, 65535, "gpu index", &ev->gpu);
 	if (KEY(k, kl, "at")) {
 		ev->has_at = true;
-		return get_time(x, "at", &ev->at);
+		return get_time(x, "at", HUGE_VAL, &ev->at); /* the workload's clock: any */
 	}
 	if (KEY(k, kl, "rc")) {
 		ev->has_rc = true;

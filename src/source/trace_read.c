@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,11 @@ struct trace_reader {
 	size_t line_len, line_cap;
 	bool too_long, eof;
 	unsigned long lineno;
+	/* the timeline (trace.h): the time of the last sample returned */
+	bool have_t;
+	double last_t;
+	unsigned long nbreaks;
+	char why[VT_ERRMSG_MAX]; /* non-empty when the last sample starts a segment */
 };
 
 struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
@@ -171,11 +177,25 @@ static bool blank(const char *p, size_t n)
 	return true;
 }
 
+/* Does a sample at time t continue the last one, or start a new segment? */
+static void timeline_check(struct trace_reader *r, double t)
+{
+	if (r->have_t && (t < r->last_t || t - r->last_t > TRACE_GAP_MAX)) {
+		r->nbreaks++;
+		snprintf(r->why, sizeof(r->why), "%lu: t %s %.3f s: a new segment starts",
+		         r->lineno, t < r->last_t ? "goes back" : "jumps ahead",
+		         fabs(t - r->last_t));
+	}
+	r->have_t = true;
+	r->last_t = t;
+}
+
 int trace_next(struct trace_reader *r, enum trace_rec_kind *kind, struct snapshot *snap,
                struct trace_event *ev, char *err, size_t errlen)
 {
 	const char *p;
 	size_t n;
+	r->why[0] = '\0';
 	for (;;) {
 		int got = next_line(r, &p, &n, err, errlen);
 		if (got < 0)
@@ -193,7 +213,21 @@ int trace_next(struct trace_reader *r, enum trace_rec_kind *kind, struct snapsho
 	}
 	char msg[VT_ERRMSG_MAX];
 	int rc = trace_parse_line(p, n, kind, snap, ev, msg, sizeof(msg));
-	if (rc != VT_OK)
+	if (rc != VT_OK) {
 		snprintf(err, errlen, "%lu: %s", r->lineno, msg);
+		return rc;
+	}
+	if (*kind == TREC_SAMPLE)
+		timeline_check(r, snap->time);
 	return rc;
+}
+
+const char *trace_segment_break(const struct trace_reader *r)
+{
+	return r->why[0] ? r->why : NULL;
+}
+
+unsigned long trace_segment_breaks(const struct trace_reader *r)
+{
+	return r->nbreaks;
 }

@@ -268,6 +268,81 @@ static void test_bad_lines_do_not_stop_the_reader(void **state)
 	snapshot_free(&s);
 }
 
+/* Time rules (trace.h): a "t" outside 0 .. 2^40 s is a bad line, counted and
+ * reported like any other; a sample that goes back in time, or forward by more
+ * than TRACE_GAP_MAX, is delivered and starts a new segment, with a reason.
+ * Every other sample plays. */
+static const char times[] =
+    "{\"t\": 100, \"gpus\": [{\"i\": 0, \"used\": 1}]}\n"
+    "{\"t\": 101, \"gpus\": [{\"i\": 0, \"used\": 2}]}\n"
+    "{\"t\": 1e308, \"gpus\": [{\"i\": 0, \"used\": 3}]}\n"                /* 3: absurd */
+    "{\"t\": 18446744073709551616, \"gpus\": [{\"i\": 0, \"used\": 4}]}\n" /* 4: 2^64 */
+    "{\"t\": 1099511627777, \"gpus\": [{\"i\": 0, \"used\": 5}]}\n"        /* 5: 2^40 + 1 */
+    "{\"t\": NaN, \"gpus\": [{\"i\": 0, \"used\": 6}]}\n"                  /* 6: not JSON */
+    "{\"t\": 102, \"gpus\": [{\"i\": 0, \"used\": 7}]}\n"
+    "{\"t\": 1000102, \"gpus\": [{\"i\": 0, \"used\": 8}]}\n" /* 8: 10^6 s ahead */
+    "{\"t\": 1000103, \"event\": \"oom\"}\n"
+    "{\"t\": 1000103, \"gpus\": [{\"i\": 0, \"used\": 9}]}\n"
+    "{\"t\": 50, \"gpus\": [{\"i\": 0, \"used\": 10}]}\n" /* 11: a second run */
+    "{\"t\": 51, \"gpus\": [{\"i\": 0, \"used\": 11}]}\n"
+    "{\"t\": 86451, \"gpus\": [{\"i\": 0, \"used\": 12}]}\n"          /* exactly one day on */
+    "{\"t\": 1099511627776, \"gpus\": [{\"i\": 0, \"used\": 13}]}\n"; /* 2^40, ahead */
+
+static void test_time_rules(void **state)
+{
+	(void)state;
+	const char *path = write_tmp(times, sizeof(times) - 1, true, "times");
+	char err[VT_ERRMSG_MAX];
+	struct trace_reader *r = trace_open(path, err, sizeof(err));
+	assert_non_null(r);
+	struct snapshot s;
+	struct trace_event ev;
+	enum trace_rec_kind k;
+	snapshot_init(&s);
+	static const struct {
+		int rc;
+		uint64_t used;   /* of a sample */
+		const char *msg; /* an error, or a segment break's reason */
+	} want[] = {
+	    {VT_OK, 1, NULL},
+	    {VT_OK, 2, NULL},
+	    {VT_ERR, 0, "3: col 7: t out of range"},
+	    {VT_ERR, 0, "4: col 7: t out of range"},
+	    {VT_ERR, 0, "5: col 7: t out of range"},
+	    {VT_ERR, 0, "6: col 7:"},
+	    {VT_OK, 7, NULL},
+	    {VT_OK, 8, "8: t jumps ahead 1000000.000 s: a new segment starts"},
+	    {VT_OK, 0, NULL}, /* the event */
+	    {VT_OK, 9, NULL},
+	    {VT_OK, 10, "11: t goes back 1000053.000 s: a new segment starts"},
+	    {VT_OK, 11, NULL},
+	    {VT_OK, 12, NULL},
+	    {VT_OK, 13, "14: t jumps ahead 1099511541325.000 s: a new segment starts"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		err[0] = '\0';
+		int rc = trace_next(r, &k, &s, &ev, err, sizeof(err));
+		const char *why = rc == VT_OK ? trace_segment_break(r) : err;
+		if (rc != want[i].rc ||
+		    (rc == VT_OK && k == TREC_SAMPLE && s.gpus[0].mem_used != want[i].used) ||
+		    (want[i].msg ? !why || strncmp(why, want[i].msg, strlen(want[i].msg)) != 0
+		                 : why != NULL))
+			fail_msg("record %zu: rc %d, used %llu, <%s>; want rc %d, used %llu, <%s>",
+			         i, rc,
+			         rc == VT_OK && k == TREC_SAMPLE
+			             ? (unsigned long long)s.gpus[0].mem_used
+			             : 0ull,
+			         why ? why : "(null)", want[i].rc, (unsigned long long)want[i].used,
+			         want[i].msg ? want[i].msg : "(null)");
+	}
+	assert_int_equal(trace_next(r, &k, &s, &ev, err, sizeof(err)), VT_EOF);
+	assert_int_equal(trace_segment_breaks(r), 3);
+	assert_null(trace_segment_break(r));
+	trace_close(r);
+	unlink(path);
+	snapshot_free(&s);
+}
+
 static void test_long_lines(void **state)
 {
 	(void)state;
@@ -382,6 +457,7 @@ int main(void)
 	    cmocka_unit_test(test_examples_read_fully),
 	    cmocka_unit_test(test_leak_oom_first_records_and_events),
 	    cmocka_unit_test(test_bad_lines_do_not_stop_the_reader),
+	    cmocka_unit_test(test_time_rules),
 	    cmocka_unit_test(test_long_lines),
 	    cmocka_unit_test(test_truncated_gzip),
 	    cmocka_unit_test(test_open_missing),

@@ -336,6 +336,11 @@ static void test_malformed(void **state)
 	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"used\": 1e99999999}]}", "out of range"},
 	    {"{\"t\": 1e400, \"gpus\": []}", "t out of range"},
 	    {"{\"t\": -1, \"gpus\": []}", "t out of range"},
+	    {"{\"t\": 1e308, \"gpus\": []}", "t out of range (0 to 2^40 s)"},
+	    {"{\"t\": 18446744073709551616, \"gpus\": []}", "t out of range"},
+	    {"{\"t\": 1099511627776.001, \"gpus\": []}", "t out of range"},
+	    {"{\"t\": 1e308, \"event\": \"oom\"}", "t out of range"},
+	    {"{\"t\": NaN, \"gpus\": []}", "expected a number"},
 	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"util_gpu\": 101}]}", "util_gpu out of range"},
 	    {"{\"t\": 1, \"gpus\": [{\"i\": 70000}]}", "gpu index out of range"},
 	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [{\"gpu\": 0, \"pid\": 4294967296}]}",
@@ -383,6 +388,13 @@ static void test_malformed(void **state)
 			fail_msg("line %zu <%s>: rc %d, err <%s>, want <%s>", i, bad[i].line, rc,
 			         f->err, bad[i].msg);
 	}
+	/* the edges of t's range are in it; an event's "at" (the workload's own
+	 * clock) has no upper bound */
+	assert_int_equal(parse(f, "{\"t\": 1099511627776, \"gpus\": []}"), VT_OK);
+	assert_true(f->s.time == 1099511627776.0);
+	assert_int_equal(parse(f, "{\"t\": 0, \"gpus\": []}"), VT_OK);
+	assert_int_equal(parse(f, "{\"t\": 0, \"event\": \"x\", \"at\": 1e300}"), VT_OK);
+	assert_true(f->ev.at == 1e300);
 	/* and the parser is fine afterwards */
 	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"used\":3}]}"), VT_OK);
 	assert_int_equal(f->s.gpus[0].mem_used, 3);
