@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/analyze_cmd.h"
+#include "cmd/cmd.h"
 #include "analysis/pelt.h"
 #include "analysis/predictor.h"
 #include "core/error.h"

@@ -6,6 +6,7 @@
 enum vt_status {
 	VT_OK = 0,
 	VT_EOF = 1,         /* a source has no more samples (replay ended) */
+	VT_AGAIN = 2,       /* call again after a delay (a retry with backoff) */
 	VT_ERR = -1,        /* generic failure, message filled */
 	VT_E_NODRIVER = -2, /* NVML library or kernel driver not present */
 	VT_E_MISMATCH = -3, /* NVML library and kernel driver versions differ */

@@ -2,7 +2,7 @@
  * line is written through a cursor into room reserved up front (a line is
  * far below LINE_ROOM bytes), so the hot path has no bounds checks per
  * fragment and no stdio calls. */
-#include "analysis/analyze_out.h"
+#include "export/analyze_out.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -260,7 +260,7 @@ void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
 	end(o, p);
 }
 
-void aout_ident_set(struct aout_ident *id, unsigned gpu, pid_t pid)
+void aout_ident_set(struct model_fmt *id, unsigned gpu, pid_t pid)
 {
 	char *p = id->s;
 	p = LIT(p, ",\"gpu\":");
@@ -271,7 +271,7 @@ void aout_ident_set(struct aout_ident *id, unsigned gpu, pid_t pid)
 	id->n = (unsigned char)(p - id->s);
 }
 
-void aout_proc_line(struct aout *o, const char *t, size_t tlen, const struct aout_ident *id,
+void aout_proc_line(struct aout *o, const char *t, size_t tlen, const struct model_fmt *id,
                     const struct pred_proc_out *pp, enum surv_verdict verdict)
 {
 	char *p = begin(o);

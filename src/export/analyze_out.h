@@ -14,6 +14,7 @@
 #include "analysis/pelt.h"
 #include "analysis/predictor.h"
 #include "analysis/survival.h"
+#include "model/model.h"
 
 #define AOUT_BUF (1u << 20)
 
@@ -44,12 +45,8 @@ void aout_gpu_line(struct aout *o, const char *t, size_t tlen, unsigned gpu,
                    const struct pred_output *po);
 /* A process line's fixed middle, `,"gpu":G,"pid":P,"phase":"`, formatted
  * once per process rather than on every line. */
-struct aout_ident {
-	char s[48];
-	unsigned char n; /* 0: not set yet */
-};
-void aout_ident_set(struct aout_ident *id, unsigned gpu, pid_t pid);
-void aout_proc_line(struct aout *o, const char *t, size_t tlen, const struct aout_ident *id,
+void aout_ident_set(struct model_fmt *id, unsigned gpu, pid_t pid);
+void aout_proc_line(struct aout *o, const char *t, size_t tlen, const struct model_fmt *id,
                     const struct pred_proc_out *pp, enum surv_verdict verdict);
 /* The spellings the lines use (for tests: they must equal vt_phase_name's
  * and survival_verdict_name's). */

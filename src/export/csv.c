@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
+#include "sys/outfile.h"
 
 const char csv_header[] = "time,kind,gpu,uuid,pid,starttime,name,used_bytes,total_bytes,state,"
                           "phase,rate_mb_s,oom_low_s,oom_high_s,oom_confidence";
@@ -166,20 +167,11 @@ static void proc_row(struct csv_log *l, double t, const struct snapshot *s,
 
 struct csv_log *csv_open(const char *path, char *err, size_t errlen)
 {
-	/* O_NONBLOCK: a FIFO with a stalled reader drops ticks instead of
-	 * stalling the loop; regular files ignore it. */
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	off_t size;
+	int fd = outfile_open(path, false, &size, err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	bool need_header = !S_ISREG(st.st_mode) || st.st_size == 0;
+	bool need_header = size == 0;
 	if (!need_header) {
 		/* appending: the columns must be ours */
 		size_t hl = sizeof csv_header - 1;
@@ -223,24 +215,12 @@ int csv_write_tick(struct csv_log *l, const struct snapshot *s, const struct csv
 	if (l->len == 0)
 		return VT_OK;
 
-	ssize_t w;
-	do
-		w = write(l->fd, l->buf, l->len);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)l->len) {
+	if (outfile_append(l->fd, l->buf, l->len) == 0) {
 		l->need_header = false;
 		l->failing = false;
 		return VT_OK;
 	}
-	int e = w < 0 ? errno : ENOSPC; /* a short write to a file: the disk filled up */
-	if (w > 0) {
-		/* take the partial rows back out, so no reader keeps half a row */
-		off_t end = lseek(l->fd, 0, SEEK_END);
-		if (end >= (off_t)w && ftruncate(l->fd, end - (off_t)w) == 0)
-			w = 0;
-	}
-	if (w > 0)
-		l->need_header = false; /* what is there cannot be undone (a pipe) */
+	int e = errno;
 	l->dropped++;
 	if (l->failing)
 		return VT_OK;

@@ -119,17 +119,22 @@ static const char *opt_num(char *buf, size_t len, bool valid, unsigned long long
 	return buf;
 }
 
-static const char *phase_word(const struct fmt_analysis *fa, enum vt_phase ph)
+/* The analysed GPU row of snapshot GPU gi, or NULL. */
+static const struct model_gpu *an_gpu(const struct fmt_analysis *fa, size_t gi)
 {
-	return fa && fa->view ? vt_phase_name(ph) : "";
+	if (!fa || !fa->model)
+		return NULL;
+	const struct model_gpu *g = &fa->model->gpus[fa->model->gpu_of_snap[gi]];
+	return g->analysed ? g : NULL;
 }
 
 /* "!!! OOM in 60-120s (confidence 0.82), caused by PID 1234" under a GPU. */
 static void table_oom(FILE *out, const struct snapshot *s, size_t gi, const struct fmt_analysis *fa)
 {
-	if (!fa || !fa->view || gi >= fa->view->ngpus)
+	const struct model_gpu *mg = an_gpu(fa, gi);
+	if (!mg)
 		return;
-	const struct pred_output *o = &fa->view->gpu[gi];
+	const struct pred_output *o = &mg->an;
 	if (!o->has_oom || o->high_s > fa->warn_s || o->confidence < fa->min_conf)
 		return;
 	fprintf(out, "     !!! OOM in %.0f-%.0fs (confidence %.2f)", o->low_s, o->high_s,
@@ -164,9 +169,10 @@ static void table_gpu(FILE *out, const struct snapshot *s, size_t gi, const stru
 	else
 		snprintf(pct, sizeof(pct), " N/A");
 	char trend[48] = "";
-	if (fa && fa->view && gi < fa->view->ngpus)
-		snprintf(trend, sizeof(trend), "  %-9s %+8.1f MB/s",
-		         phase_word(fa, fa->view->gpu[gi].phase), fa->view->gpu[gi].rate_mb_s);
+	const struct model_gpu *mg = an_gpu(fa, gi);
+	if (mg)
+		snprintf(trend, sizeof(trend), "  %-9s %+8.1f MB/s", vt_phase_name(mg->an.phase),
+		         mg->an.rate_mb_s);
 	fprintf(out, "%3u  %-24.24s  %-5s  %10s / %-10s %s  %5s  %5s  %7s%s\n", g->index, name,
 	        "ok", (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
 	        (v & GM_MEM_TOTAL) ? units_bytes(total, sizeof(total), g->mem_total) : "N/A", pct,
@@ -189,7 +195,7 @@ static const char *proc_label(const struct snap_proc *p)
 static void table_procs(FILE *out, const struct snapshot *s, size_t gi,
                         const struct fmt_analysis *fa)
 {
-	bool an = fa && fa->view && fa->view->nprocs == s->nprocs;
+	bool an = fa && fa->model;
 	bool any = false;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct snap_proc *p = &s->procs[i];
@@ -200,11 +206,13 @@ static void table_procs(FILE *out, const struct snapshot *s, size_t gi,
 			fprintf(out, "       %-8s  %-12s  %-16s  %10s  %s%s\n", "PID", "USER",
 			        "TYPE", "USED", an ? "PHASE         MB/s  SURVIVAL  " : "", "NAME");
 		any = true;
-		if (an)
+		const struct model_proc *mp = an ? fa->model->proc_of_snap[i] : NULL;
+		if (mp && mp->analysed)
 			snprintf(trend, sizeof(trend), "%-9s %+8.1f  %-8s  ",
-			         vt_phase_name(fa->view->proc[i].phase),
-			         fa->view->proc[i].rate_mb_s,
-			         survival_verdict_name(fa->view->verdict[i]));
+			         vt_phase_name(mp->an.phase), mp->an.rate_mb_s,
+			         survival_verdict_name(mp->verdict));
+		else if (an)
+			snprintf(trend, sizeof(trend), "%-9s %8s  %-8s  ", "", "", "");
 		fprintf(out, "       %-8d  %-12.12s  %-16s  %10s  %s%s%s\n", (int)p->pid,
 		        (p->flags & PF_UID_VALID) ? p->user : "?", snap_proc_type_name(p->type),
 		        (p->flags & PF_USED_VALID) ? units_bytes(used, sizeof(used), p->used)

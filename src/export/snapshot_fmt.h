@@ -8,13 +8,13 @@
 
 #include "core/jsonw.h"
 #include "core/snapshot.h"
-#include "pipeline/live.h"
+#include "model/model.h"
 
 #define SNAPSHOT_JSON_VERSION 1
 
 /* What the table adds when an analysis ran (all optional). */
 struct fmt_analysis {
-	const struct live_view *view; /* NULL: no phase/OOM columns */
+	const struct model *model; /* NULL: no phase/OOM columns; else s is model->snap */
 	double warn_s;                /* [alerts] oom_warning_seconds */
 	double min_conf;              /* [alerts] oom_min_confidence */
 };

@@ -4,6 +4,7 @@
 #ifndef VT_SOURCE_H
 #define VT_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/snapshot.h"
@@ -17,6 +18,14 @@ struct source_ops {
 	 * failure is not an error of the call: that GPU is marked in the snapshot. */
 	int (*sample)(struct source *src, struct snapshot *out, char *err, size_t errlen);
 	void (*close)(struct source *src);
+	/* Optional. After sample() returned VT_AGAIN (a GPU answered "unknown
+	 * error" and is worth asking again): seconds to wait before calling
+	 * sample() again with the same *out, which then completes the sample.
+	 * The caller waits on a timer, never in a sleep. */
+	double (*retry_delay)(struct source *src);
+	/* Optional: PIDs of this host, to be resolved through /proc (NVML);
+	 * false for a trace, whose rows carry their identity already. */
+	bool live_pids;
 };
 
 struct source {
@@ -30,6 +39,11 @@ struct source {
 static inline int source_sample(struct source *s, struct snapshot *out, char *err, size_t errlen)
 {
 	return s->ops->sample(s, out, err, errlen);
+}
+
+static inline double source_retry_delay(struct source *s)
+{
+	return s->ops->retry_delay ? s->ops->retry_delay(s) : 0.0;
 }
 
 static inline void source_close(struct source *s)

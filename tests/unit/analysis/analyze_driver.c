@@ -1,7 +1,7 @@
 /* analyze_driver.c: `analyze_driver analyze ARGS...` runs cmd_analyze as
  * `vramtop analyze ARGS...` would, so the analysis tests do not depend on
  * main.c's dispatch. */
-#include "analysis/analyze_cmd.h"
+#include "cmd/cmd.h"
 
 int main(int argc, char **argv)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/analyze_out.h"
+#include "export/analyze_out.h"
 #include "analysis/breakdown.h"
 #include "analysis/survival.h"
 #include "near.h"

@@ -1,0 +1,13 @@
+/* cmd.h: the commands of `vramtop` -- main() looks the first argument up in
+ * a table of these; each parses its own options and returns an exit status
+ * (0 ok, 1 error, 2 no usable driver or bad usage). */
+#ifndef VT_CMD_H
+#define VT_CMD_H
+
+/* vramtop [OPTION]..., `record FILE`, `replay FILE` (sub is NULL, "record"
+ * or "replay"; argv[0] is the program). */
+int cmd_top(int argc, char **argv, const char *sub);
+/* vramtop analyze FILE [OPTION]... (argv[0] is "analyze"). */
+int cmd_analyze(int argc, char **argv);
+
+#endif

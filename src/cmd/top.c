@@ -1,0 +1,548 @@
+/* top.c: the running vramtop -- live, `replay`, `--demo`, `record`, `--once`:
+ * options, the event loop, the pipeline and its sinks, SIGHUP reloads. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "config/config.h"
+#include "config/secrets.h"
+#include "core/error.h"
+#include "core/strnum.h"
+#include "loop/loop.h"
+#include "pipeline/pipeline.h"
+#include "sink/sinks.h"
+#include "source/nvml_source.h"
+#include "source/replay.h"
+
+#ifndef VT_DATADIR
+#define VT_DATADIR "/usr/local/share/vramtop"
+#endif
+#ifndef VT_SRCDIR
+#define VT_SRCDIR "."
+#endif
+
+#define DEMO_TRACE "leak_oom.jsonl.gz"
+#define SPEED_MIN  0.01
+#define SPEED_MAX  1e6
+
+enum opt_id {
+	OPT_ONCE = 256,
+	OPT_JSON,
+	OPT_DEMO,
+	OPT_CHECK_CONFIG,
+	OPT_PRINT_CONFIG,
+	OPT_THEME,
+	OPT_LAYOUT,
+	OPT_NO_KILL,
+	OPT_ACCESSIBLE,
+	OPT_SHOW_OTHER_USERS,
+	OPT_EXPORT_CSV,
+	OPT_JSON_STREAM,
+	OPT_DURATION,
+	OPT_SPEED,
+	OPT_FORCE,
+};
+
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"demo", no_argument, NULL, OPT_DEMO},
+    {"config", required_argument, NULL, 'c'},
+    {"check-config", optional_argument, NULL, OPT_CHECK_CONFIG},
+    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+    {"refresh-rate", required_argument, NULL, 'r'},
+    {"theme", required_argument, NULL, OPT_THEME},
+    {"layout", required_argument, NULL, OPT_LAYOUT},
+    {"no-kill", no_argument, NULL, OPT_NO_KILL},
+    {"accessible", no_argument, NULL, OPT_ACCESSIBLE},
+    {"show-other-users", no_argument, NULL, OPT_SHOW_OTHER_USERS},
+    {"export-csv", required_argument, NULL, OPT_EXPORT_CSV},
+    {"json-stream", no_argument, NULL, OPT_JSON_STREAM},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"speed", required_argument, NULL, OPT_SPEED},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: vramtop [OPTION]...            watch GPU memory live\n"
+	      "       vramtop --once [--json]        print every GPU and its processes once\n"
+	      "       vramtop record FILE [--duration S] [--force]   write a trace (JSONL)\n"
+	      "       vramtop replay FILE [--speed X]      play a recorded trace\n"
+	      "       vramtop analyze FILE [--refresh-rate S] [--algorithm NAME] [--segments]\n"
+	      "       vramtop --demo                 replay a bundled real H200 trace\n"
+	      "\n"
+	      "  -c, --config FILE        configuration file (default\n"
+	      "                           $XDG_CONFIG_HOME/vramtop/config.toml)\n"
+	      "      --check-config[=FILE]  validate a configuration file and exit\n"
+	      "      --print-config       print the effective configuration as TOML\n"
+	      "  -r, --refresh-rate S     seconds between samples (0.5 to 10)\n"
+	      "      --theme NAME         dark, light, nord, catppuccin, dracula, solarized\n"
+	      "      --layout NAME        auto, full, compact, mini\n"
+	      "      --no-kill            disable killing processes from the UI\n"
+	      "      --accessible         words instead of symbols and colour cues\n"
+	      "      --show-other-users   show other users' process names (from NVML)\n"
+	      "      --once               one sample, then exit\n"
+	      "      --json               with --once: one JSON document (docs/json.md)\n"
+	      "      --json-stream        one trace-format JSON line per sample on stdout\n"
+	      "      --export-csv FILE    append one CSV row per GPU and process per sample\n"
+	      "      --duration S         stop after S seconds of samples\n"
+	      "      --speed X            replay speed factor, 0.01 to 1000000 (default 1;\n"
+	      "                           --demo: 10)\n"
+	      "      --force              record: overwrite FILE even if it is not a trace\n"
+	      "                           (an existing trace is appended to)\n"
+	      "  -h, --help               this text\n"
+	      "  -V, --version            the version\n"
+	      "\n"
+	      "Environment: VRAMTOP_NVML_LIB (path of libnvidia-ml.so.1), NO_COLOR.\n"
+	      "Exit status: 0 ok, 1 error, 2 no usable NVIDIA driver or bad usage.\n",
+	      out);
+}
+
+struct top {
+	struct config cfg;
+	const char *config_path; /* NULL: the default path */
+	struct pipeline p;
+	struct loop *loop;
+	struct loop_timer *sample, *retry;
+	double speed, duration, first_t;
+	bool once;
+};
+
+static double tick_interval(const struct top *t)
+{
+	double r = t->cfg.refresh_rate;
+	return t->p.replaying ? r / t->speed : r;
+}
+
+static struct analysis *new_analysis(const struct config *c, char *err, size_t errlen)
+{
+	struct pred_params pp;
+	pred_params_default(&pp);
+	pp.min_sustained_samples = c->min_sustained_samples;
+	pp.min_rate_mb_s = c->min_rate_mb_per_sec;
+	pp.refresh_s = c->refresh_rate;
+	return analysis_new(c->algorithm, &pp, err, errlen);
+}
+
+static void step(struct top *t)
+{
+	char err[VT_ERRMSG_MAX] = "";
+	int rc = pipeline_step(&t->p, err, sizeof(err));
+	if (rc == VT_AGAIN) { /* a retry with backoff, on a timer */
+		loop_timer_set(t->retry, source_retry_delay(t->p.src), 0);
+		return;
+	}
+	if (rc == VT_EOF) {
+		loop_stop(t->loop, 0);
+		return;
+	}
+	if (rc != VT_OK) {
+		if (t->p.fatal) {
+			loop_stop(t->loop, 1);
+			return;
+		}
+		fprintf(stderr, "vramtop: %s\n", err[0] ? err : "sampling failed");
+		if (t->once)
+			loop_stop(t->loop, 1);
+		return; /* a failed refresh is not the end: try again next tick */
+	}
+	double now = t->p.model.snap.time;
+	if (t->p.ticks == 1)
+		t->first_t = now;
+	if (t->once || (t->duration > 0 && now - t->first_t >= t->duration - 1e-6))
+		loop_stop(t->loop, 0);
+}
+
+static void on_sample(struct loop *l, struct loop_timer *tm, void *arg)
+{
+	struct top *t = arg;
+	(void)l;
+	(void)tm;
+	if (!loop_timer_armed(t->retry)) /* a sample still being retried goes first */
+		step(t);
+}
+
+static void on_retry(struct loop *l, struct loop_timer *tm, void *arg)
+{
+	(void)l;
+	(void)tm;
+	step(arg);
+}
+
+static void on_quit(struct loop *l, int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+	loop_stop(l, 0);
+}
+
+/* Keys that a running vramtop cannot change: the rings and the source were
+ * built with them. A reload keeps their running value and says so. */
+static void keep_restart_keys(const struct config *old, struct config *c, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+#define KEEP(field, name)                                                                      \
+	if (old->field != c->field) {                                                          \
+		c->field = old->field;                                                         \
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "", name); \
+	}
+	KEEP(history_length, "general.history_length")
+	KEEP(show_other_users, "display.show_other_users")
+#undef KEEP
+}
+
+static void on_reload(struct loop *l, int signo, void *arg)
+{
+	struct top *t = arg;
+	struct config_diags d = {0};
+	char buf[600], kept[200], err[VT_ERRMSG_MAX];
+	struct config old = t->cfg, c = t->cfg;
+	(void)l;
+	(void)signo;
+	if (config_reload(&c, t->config_path, &d) != VT_OK) {
+		fprintf(stderr, "vramtop: reload failed, keeping the running config: %s\n",
+		        config_diags_summary(&d, buf, sizeof(buf)));
+		config_diags_free(&d);
+		return;
+	}
+	config_diags_free(&d);
+	keep_restart_keys(&old, &c, kept, sizeof(kept));
+	bool an_changed = strcmp(old.algorithm, c.algorithm) != 0 ||
+	                  old.min_sustained_samples != c.min_sustained_samples ||
+	                  old.min_rate_mb_per_sec != c.min_rate_mb_per_sec ||
+	                  (old.refresh_rate != c.refresh_rate && t->p.an);
+	if (an_changed && t->p.an) {
+		struct analysis *an = new_analysis(&c, err, sizeof(err));
+		if (!an) { /* the schema checks names; this is a build without it */
+			fprintf(stderr, "vramtop: reload refused, keeping the running config: %s\n",
+			        err);
+			return;
+		}
+		pipeline_set_analysis(&t->p, an);
+	}
+	t->cfg = c;
+	if (old.refresh_rate != c.refresh_rate) {
+		t->p.refresh = c.refresh_rate;
+		loop_timer_set(t->sample, tick_interval(t), tick_interval(t));
+	}
+	config_changes(&old, &c, buf, sizeof(buf));
+	fprintf(stderr, "vramtop: config reloaded; %s%s%s%s%s\n", buf[0] ? "applied: " : "",
+	        buf[0] ? buf : "nothing changed", an_changed && t->p.an ? " (prediction restarted)" : "",
+	        kept[0] ? "; needs a restart, kept the running value: " : "", kept);
+}
+
+static int cli_set(struct config *c, const char *key, const char *value)
+{
+	char err[VT_ERRMSG_MAX];
+	if (config_set_cli(c, key, value, err, sizeof(err)) != VT_OK) {
+		fprintf(stderr, "vramtop: %s\n", err);
+		return VT_E_USAGE;
+	}
+	return VT_OK;
+}
+
+static int refuse(const char *why)
+{
+	fprintf(stderr, "vramtop: %s\nTry 'vramtop --help'.\n", why);
+	return 2;
+}
+
+/* The loop's signals: SIGINT/SIGTERM stop, SIGHUP reloads. */
+static int setup_loop(struct top *t)
+{
+	char err[VT_ERRMSG_MAX];
+	t->loop = loop_new(err, sizeof(err));
+	if (!loop_signal_add(t->loop, SIGINT, on_quit, t, err, sizeof(err)) ||
+	    !loop_signal_add(t->loop, SIGTERM, on_quit, t, err, sizeof(err)) ||
+	    !loop_signal_add(t->loop, SIGHUP, on_reload, t, err, sizeof(err))) {
+		fprintf(stderr, "vramtop: cannot set up the event loop: %s\n", err);
+		return 1;
+	}
+	t->retry = loop_timer_add(t->loop, -1, 0, on_retry, t);
+	t->sample = loop_timer_add(t->loop, 0, tick_interval(t), on_sample, t);
+	return 0;
+}
+
+/* The bundled demo trace: installed copy first, then the source tree. */
+static const char *demo_trace(void)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/examples/%s", VT_DATADIR, DEMO_TRACE);
+	if (access(path, R_OK) == 0)
+		return path;
+	snprintf(path, sizeof(path), "%s/examples/%s", VT_SRCDIR, DEMO_TRACE);
+	return path;
+}
+
+static int open_source(struct top *t, bool replay, bool demo, bool speed_given, const char *file,
+                       struct source **src)
+{
+	char err[VT_ERRMSG_MAX] = "";
+	if (replay) {
+		if (demo && !speed_given)
+			t->speed = 10.0;
+		if (replay_source_open(demo ? demo_trace() : file, t->speed, false, src, err,
+		                       sizeof(err)) != VT_OK) {
+			fprintf(stderr, "vramtop: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
+	struct nvml_source_opts o = {.show_other_users = t->cfg.show_other_users};
+	if (nvml_source_open(&o, src, err, sizeof(err)) != VT_OK) {
+		fprintf(stderr, "vramtop: %s\n", err);
+		fprintf(stderr, "vramtop: try 'vramtop --demo' to see vramtop on a recorded trace.\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int add_sinks(struct top *t, const char *file, bool record, bool force, bool json_stream,
+                     bool want_json, const char *csv_path)
+{
+	char err[VT_ERRMSG_MAX] = "";
+	if (t->once) {
+		pipeline_add_sink(&t->p, sink_once_new(stdout, want_json));
+		return 0;
+	}
+	if (record) {
+		struct sink *s = sink_record_open(file, force, err, sizeof(err));
+		if (!s) {
+			fprintf(stderr, "vramtop: %s\n", err);
+			return 1;
+		}
+		pipeline_add_sink(&t->p, s);
+	}
+	if (json_stream)
+		pipeline_add_sink(&t->p, sink_stream_new(STDOUT_FILENO, t->loop));
+	if (csv_path) {
+		struct sink *s = sink_csv_open(csv_path, err, sizeof(err));
+		if (!s) {
+			fprintf(stderr, "vramtop: %s\n", err);
+			return 1;
+		}
+		pipeline_add_sink(&t->p, s);
+	}
+	if (!json_stream && !record)
+		pipeline_add_sink(&t->p, sink_table_new(stdout, isatty(STDOUT_FILENO), true, &t->cfg));
+	return 0;
+}
+
+static int run(struct top *t, bool replay, bool demo, bool speed_given, const char *file,
+               bool record, bool force, bool json_stream, bool want_json, const char *csv_path)
+{
+	char err[VT_ERRMSG_MAX] = "";
+	struct source *src = NULL;
+	int status = open_source(t, replay, demo, speed_given, file, &src);
+	if (status)
+		return status;
+	pipeline_init(&t->p, src, replay, t->cfg.refresh_rate, (size_t)t->cfg.history_length);
+	if (!replay) {
+		struct proc_resolve_opts ro;
+		proc_resolve_opts_default(&ro);
+		model_set_procfs(&t->p.model, &ro, t->cfg.show_other_users);
+	}
+	status = setup_loop(t);
+	if (!status && !t->once) {
+		t->p.an = new_analysis(&t->cfg, err, sizeof(err));
+		if (!t->p.an) {
+			fprintf(stderr, "vramtop: %s\n", err);
+			status = 1;
+		}
+	}
+	if (!status)
+		status = add_sinks(t, file, record, force, json_stream, want_json, csv_path);
+	if (!status) {
+		status = loop_run(t->loop);
+		if (status && loop_error(t->loop)[0])
+			fprintf(stderr, "vramtop: %s\n", loop_error(t->loop));
+		if (pipeline_finish(&t->p) != 0)
+			status = 1;
+	}
+	if (replay) {
+		const char *last = NULL;
+		unsigned long bad = replay_bad_lines(t->p.src, &last);
+		if (bad)
+			fprintf(stderr,
+			        "vramtop: %lu malformed line%s skipped in the trace (last: %s)\n",
+			        bad, bad == 1 ? "" : "s", last ? last : "?");
+	}
+	pipeline_free(&t->p);
+	loop_free(t->loop);
+	return status;
+}
+
+int cmd_top(int argc, char **argv, const char *sub)
+{
+	struct top t;
+	memset(&t, 0, sizeof(t));
+	config_defaults(&t.cfg);
+	t.speed = 1.0;
+
+	const char *file = NULL;
+	bool want_json = false, demo = false, print_cfg = false, force = false;
+	bool check_cfg = false, speed_given = false, json_stream = false;
+	const char *check_path = NULL, *csv_path = NULL;
+	int c;
+	/* Flags apply after the file is loaded; remember them in order. */
+	struct {
+		const char *key, *value;
+	} sets[16];
+	size_t nsets = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "hVc:r:", long_opts, NULL)) != -1) {
+		const char *key = NULL, *val = optarg;
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vramtop %s\n", VT_VERSION);
+			return 0;
+		case 'c':
+			t.config_path = optarg;
+			break;
+		case 'r':
+			key = "general.refresh_rate";
+			break;
+		case OPT_THEME:
+			key = "display.theme";
+			break;
+		case OPT_LAYOUT:
+			key = "display.layout";
+			break;
+		case OPT_NO_KILL:
+			key = "display.enable_kill";
+			val = "false";
+			break;
+		case OPT_ACCESSIBLE:
+			key = "display.accessible";
+			val = "true";
+			break;
+		case OPT_SHOW_OTHER_USERS:
+			key = "display.show_other_users";
+			val = "true";
+			break;
+		case OPT_ONCE:
+			t.once = true;
+			break;
+		case OPT_JSON:
+			want_json = true;
+			break;
+		case OPT_DEMO:
+			demo = true;
+			break;
+		case OPT_CHECK_CONFIG:
+			check_cfg = true;
+			check_path = optarg;
+			break;
+		case OPT_PRINT_CONFIG:
+			print_cfg = true;
+			break;
+		case OPT_EXPORT_CSV:
+			csv_path = optarg;
+			break;
+		case OPT_JSON_STREAM:
+			json_stream = true;
+			break;
+		case OPT_FORCE:
+			force = true;
+			break;
+		case OPT_DURATION:
+			if (!strnum_double(optarg, &t.duration) || !(t.duration > 0) ||
+			    t.duration > 1e9) {
+				fprintf(stderr,
+				        "vramtop: --duration wants seconds, more than 0 and at most "
+				        "1e9, not '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case OPT_SPEED:
+			if (!strnum_double(optarg, &t.speed) || !(t.speed >= SPEED_MIN) ||
+			    t.speed > SPEED_MAX) {
+				fprintf(stderr, "vramtop: --speed wants a factor from %g to %g, not '%s'\n",
+				        SPEED_MIN, SPEED_MAX, optarg);
+				return 2;
+			}
+			speed_given = true;
+			break;
+		default:
+			fprintf(stderr, "Try 'vramtop --help'.\n");
+			return 2;
+		}
+		if (key && nsets < sizeof(sets) / sizeof(sets[0])) {
+			sets[nsets].key = key;
+			sets[nsets].value = val;
+			nsets++;
+		}
+	}
+	if (t.config_path) {
+		char sp[4096];
+		secrets_set_path(secrets_path_beside(t.config_path, sp, sizeof(sp)));
+	}
+	if (check_cfg) {
+		/* both --check-config=FILE and --check-config FILE */
+		if (!check_path && optind < argc)
+			check_path = argv[optind++];
+		struct config_diags d = {0};
+		int rc = config_check_file(check_path ? check_path : t.config_path, &d, stdout);
+		config_diags_free(&d);
+		return rc == VT_OK ? 0 : 1;
+	}
+	if (sub) {
+		if (optind >= argc) {
+			fprintf(stderr, "vramtop: %s needs a FILE\n", sub);
+			return 2;
+		}
+		file = argv[optind++];
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vramtop: unexpected argument '%s'\nTry 'vramtop --help'.\n",
+		        argv[optind]);
+		return 2;
+	}
+	bool record = sub && strcmp(sub, "record") == 0;
+	bool replay = demo || (sub && strcmp(sub, "replay") == 0);
+	/* meaningless combinations are refused, with the reason */
+	if (want_json && !t.once)
+		return refuse("--json goes with --once (for a stream of samples: --json-stream)");
+	if (t.once && (json_stream || csv_path || t.duration > 0 || record))
+		return refuse("--once prints one sample and exits: it takes no --json-stream, "
+		              "--export-csv, --duration or record");
+	if (speed_given && !replay)
+		return refuse("--speed is for replay and --demo");
+	if (force && !record)
+		return refuse("--force is for record");
+	if (demo && sub)
+		return refuse("--demo replays the bundled trace: no record or replay with it");
+
+	/* defaults < file < flags. A bad file at start: run on defaults, say why. */
+	struct config_diags d = {0};
+	if (config_load_file(&t.cfg, t.config_path, &d) != VT_OK) {
+		char buf[600];
+		fprintf(stderr, "vramtop: %s; running on defaults\n",
+		        config_diags_summary(&d, buf, sizeof(buf)));
+	}
+	config_diags_free(&d);
+	for (size_t i = 0; i < nsets; i++)
+		if (cli_set(&t.cfg, sets[i].key, sets[i].value) != VT_OK)
+			return 2;
+	if (print_cfg) {
+		config_print(&t.cfg, stdout);
+		return 0;
+	}
+	return run(&t, replay, demo, speed_given, file, record, force, json_stream, want_json,
+	           csv_path);
+}

@@ -1,0 +1,124 @@
+/* analysis.c: per-GPU predictors and survival verdicts over the model (see
+ * analysis.h). Survival inputs: until enrichment knows a process's workload,
+ * every process is "unknown" (x1.5 on its usage) with its observed peak on
+ * the GPU as the floor (docs/analysis.md). */
+#include "pipeline/analysis.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/survival.h"
+#include "core/xalloc.h"
+
+struct analysis {
+	const struct predictor_ops *ops;
+	struct pred_params params;
+	void **pred; /* per model GPU slot; NULL until first analysed */
+	size_t npred;
+	/* scratch, grown to the most processes on one GPU */
+	struct pred_proc_sample *in;
+	struct pred_proc_out *out;
+	struct surv_proc *sp;
+	struct surv_result *sr;
+	size_t cap;
+};
+
+struct analysis *analysis_new(const char *algorithm, const struct pred_params *p, char *err,
+                              size_t errlen)
+{
+	const struct predictor_ops *ops = predictor_find(algorithm);
+	if (!ops) {
+		snprintf(err, errlen, "no OOM prediction algorithm named '%s' in this build",
+		         algorithm);
+		return NULL;
+	}
+	struct analysis *a = xcalloc(1, sizeof(*a));
+	a->ops = ops;
+	a->params = *p;
+	return a;
+}
+
+static void grow(struct analysis *a, const struct model *m, size_t n)
+{
+	if (m->ngpus > a->npred) {
+		a->pred = xreallocarray(a->pred, m->ngpus, sizeof(*a->pred));
+		memset(a->pred + a->npred, 0, (m->ngpus - a->npred) * sizeof(*a->pred));
+		a->npred = m->ngpus;
+	}
+	if (n <= a->cap)
+		return;
+	size_t cap = a->cap ? a->cap : 16;
+	while (cap < n)
+		cap *= 2;
+	a->in = xreallocarray(a->in, cap, sizeof(*a->in));
+	a->out = xreallocarray(a->out, cap, sizeof(*a->out));
+	a->sp = xreallocarray(a->sp, cap, sizeof(*a->sp));
+	a->sr = xreallocarray(a->sr, cap, sizeof(*a->sr));
+	a->cap = cap;
+}
+
+static void update_gpu(struct analysis *a, struct model *m, size_t slot)
+{
+	struct model_gpu *g = &m->gpus[slot];
+	const struct snap_gpu *sg = model_gpu_snap(m, g);
+	if (!g->mem_ok)
+		return;
+	size_t n = g->nrows;
+	grow(a, m, n);
+	if (!a->pred[slot])
+		a->pred[slot] = a->ops->create(&a->params);
+	for (size_t j = 0; j < n; j++) {
+		const struct model_proc *p = g->rows[j];
+		a->in[j] = (struct pred_proc_sample){p->pid, p->starttime, p->used};
+	}
+	uint64_t free_b = sg->mem_free;
+	if (!(sg->valid & GM_MEM_FREE))
+		free_b = sg->mem_total > sg->mem_used ? sg->mem_total - sg->mem_used : 0;
+	struct pred_input in = {
+	    .t = m->t_mono,
+	    .total = sg->mem_total,
+	    .used = sg->mem_used,
+	    .free = free_b,
+	    .procs = a->in,
+	    .nprocs = n,
+	};
+	a->ops->update(a->pred[slot], &in, &g->an, a->out);
+	g->analysed = true;
+	for (size_t j = 0; j < n; j++)
+		a->sp[j] = (struct surv_proc){
+		    .phase = a->out[j].phase,
+		    .used = a->in[j].used,
+		    .observed_peak = g->rows[j]->peak,
+		    .workload = WL_UNKNOWN,
+		};
+	survival_assess(a->sp, n, sg->mem_total, sg->mem_free, a->sr);
+	for (size_t j = 0; j < n; j++) {
+		struct model_proc *p = g->rows[j];
+		p->an = a->out[j];
+		p->verdict = a->sr[j].verdict;
+		p->analysed = true;
+	}
+}
+
+void analysis_update(struct analysis *a, struct model *m)
+{
+	grow(a, m, 0);
+	for (size_t i = 0; i < m->snap.ngpus; i++)
+		update_gpu(a, m, m->gpu_of_snap[i]);
+}
+
+void analysis_free(struct analysis *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->npred; i++)
+		if (a->pred[i])
+			a->ops->destroy(a->pred[i]);
+	free(a->pred);
+	free(a->in);
+	free(a->out);
+	free(a->sp);
+	free(a->sr);
+	free(a);
+}
