@@ -120,16 +120,16 @@ static void svg_colors(enum theme_id id, struct canvas_style st, uint32_t *fg, u
 }
 
 /* Writes the run [x0, x1) of row y, all cells of one style. */
-static void svg_run(struct sbuf *b, const struct canvas *c, enum theme_id id, int y, int x0,
-                    int x1)
+static void svg_run(struct sbuf *b, const struct canvas *c, enum theme_id id, int y, int x0, int x1)
 {
 	struct canvas_style st = canvas_cell(c, x0, y)->style;
 	uint32_t fg, bg;
 	svg_colors(id, st, &fg, &bg);
 	double px = x0 * SVG_CELL_W, w = (x1 - x0) * SVG_CELL_W;
 	if (bg != theme_rgb(id, THEME_BACKGROUND))
-		sb_fmt(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#%06X\"/>\n", px,
-		       y * SVG_CELL_H, w, SVG_CELL_H, (unsigned)bg);
+		sb_fmt(b,
+		       "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#%06X\"/>\n",
+		       px, y * SVG_CELL_H, w, SVG_CELL_H, (unsigned)bg);
 	int last = x0 - 1; /* the last column that is not a space */
 	for (int x = x0; x < x1; x++) {
 		const struct canvas_cell *cell = canvas_cell(c, x, y);

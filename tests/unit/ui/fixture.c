@@ -43,8 +43,10 @@ void fixture_draw(struct canvas *c, bool clusters)
 	canvas_fill(c, (struct ui_rect){x, 4, 40 - x, 1}, " ",
 	            (struct canvas_style){canvas_default(), canvas_role(THEME_BAR_FREE), 0});
 	x = 2;
-	x += canvas_put_str(c, x, 5, "!!! OOM ~60\xE2\x80\x93" "120 s", role(THEME_ALERT, CANVAS_BOLD),
-	                    -1);
+	x += canvas_put_str(c, x, 5,
+	                    "!!! OOM ~60\xE2\x80\x93"
+	                    "120 s",
+	                    role(THEME_ALERT, CANVAS_BOLD), -1);
 	x += canvas_put_str(c, x, 5, "  ", text, -1);
 	canvas_put_str(c, x, 5, "ok", role(THEME_OK, CANVAS_ITALIC), -1);
 	canvas_put_str(c, 1, 6, "\xE2\x96\xB6 4242 python train.py", /* ▶ */
@@ -52,8 +54,8 @@ void fixture_draw(struct canvas *c, bool clusters)
 	                                     CANVAS_BOLD},
 	               42);
 	x = 2;
-	x += canvas_put_str(c, x, 7, "idx", (struct canvas_style){canvas_index(15), canvas_index(196), 0},
-	                    -1);
+	x += canvas_put_str(c, x, 7, "idx",
+	                    (struct canvas_style){canvas_index(15), canvas_index(196), 0}, -1);
 	x += canvas_put_str(c, x, 7, " rgb", canvas_style_fg(canvas_rgb(0x00FF88), 0), -1);
 	canvas_put_str(c, x, 7, " rev", role(THEME_BADGE, CANVAS_REVERSE), -1);
 	char size[64];

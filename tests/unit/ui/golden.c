@@ -53,13 +53,12 @@ static void report(const char *name, const char *want, const char *got)
 			line++;
 		i++;
 	}
-	size_t a = i, b = i;
+	size_t a = i; /* the start of the differing line, the same in both */
 	while (a > 0 && want[a - 1] != '\n')
 		a--;
-	b = a;
-	size_t we = strcspn(want + a, "\n"), ge = strcspn(got + b, "\n");
+	size_t we = strcspn(want + a, "\n"), ge = strcspn(got + a, "\n");
 	fprintf(stderr, "golden %s differs at line %zu:\n  want: %.*s\n  got:  %.*s\n", name, line,
-	        (int)we, want + a, (int)ge, got + b);
+	        (int)we, want + a, (int)ge, got + a);
 }
 
 bool golden_check(const char *name, const char *got)
