@@ -427,8 +427,107 @@ static int parse_array(struct lex *x, struct snapshot *s,
 	return r;
 }
 
-/* procs[].gpu holds NVML indices while parsing; make it positions in gpus[]
- * and group the processes by GPU (stable) if the writer interleaved them. */
+/* Folds b, a second listing of a's (gpu, pid), into a by the live path's rule
+ * (nvml_sample.c, rows_add): the type bits of both, the largest valid usage;
+ * and what a lacks (starttime, uid, user, name) from b. */
+static void proc_merge(struct snap_proc *a, const struct snap_proc *b)
+{
+	a->type |= b->type;
+	if ((b->flags & PF_USED_VALID) && (!(a->flags & PF_USED_VALID) || b->used > a->used)) {
+		a->used = b->used;
+		a->flags |= PF_USED_VALID;
+	}
+	if (!(a->flags & PF_START_VALID) && (b->flags & PF_START_VALID)) {
+		a->starttime = b->starttime;
+		a->flags |= PF_START_VALID;
+	}
+	if (!(a->flags & PF_UID_VALID) && (b->flags & PF_UID_VALID)) {
+		a->uid = b->uid;
+		a->flags |= PF_UID_VALID;
+	}
+	if (!(a->flags & PF_NAME_VALID) && (b->flags & PF_NAME_VALID)) {
+		memcpy(a->name, b->name, sizeof(a->name));
+		a->flags |= PF_NAME_VALID;
+	}
+	if (!a->user[0])
+		memcpy(a->user, b->user, sizeof(a->user));
+}
+
+struct pid_at {
+	pid_t pid;
+	uint32_t at; /* position in the group */
+};
+
+static int pid_at_cmp(const void *pa, const void *pb)
+{
+	const struct pid_at *a = pa, *b = pb;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->at < b->at ? -1 : a->at > b->at;
+}
+
+#define GROUP_PAIRWISE 32 /* up to this many rows, look for a repeat pair by pair */
+
+/* The n rows of one GPU with each PID once: a repeated PID is merged into its
+ * first row and the rest close up, in order. Returns the new count. */
+static size_t group_merge(struct snap_proc *p, size_t n)
+{
+	size_t i = 1;
+	while (i < n && p[i].pid > p[i - 1].pid)
+		i++;
+	if (i >= n)
+		return n; /* increasing: no repeat (the usual case, with nothing to do) */
+	if (n <= GROUP_PAIRWISE) {
+		bool dup = false;
+		for (i = 1; i < n && !dup; i++)
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = p[i].pid == p[j].pid;
+		if (!dup)
+			return n;
+	}
+	struct pid_at stack[64], *pa = n <= 64 ? stack : xreallocarray(NULL, n, sizeof(*pa));
+	for (i = 0; i < n; i++)
+		pa[i] = (struct pid_at){p[i].pid, (uint32_t)i};
+	qsort(pa, n, sizeof(*pa), pid_at_cmp);
+	size_t dups = 0;
+	for (i = 1; i < n; i++) {
+		size_t first = i - 1;
+		while (i < n && pa[i].pid == pa[first].pid) {
+			proc_merge(&p[pa[first].at], &p[pa[i].at]);
+			p[pa[i].at].pid = -1; /* trace PIDs are never negative */
+			dups++;
+			i++;
+		}
+	}
+	if (pa != stack)
+		free(pa);
+	if (!dups)
+		return n;
+	size_t w = 0;
+	for (i = 0; i < n; i++)
+		if (p[i].pid >= 0)
+			p[w++] = p[i];
+	return w;
+}
+
+/* One row per (gpu, pid): each GPU's group merged (group_merge). */
+static void procs_merge(struct snapshot *s)
+{
+	size_t w = 0;
+	for (size_t a = 0, b; a < s->nprocs; a = b) {
+		for (b = a + 1; b < s->nprocs && s->procs[b].gpu == s->procs[a].gpu; b++)
+			;
+		size_t k = b - a > 1 ? group_merge(&s->procs[a], b - a) : 1;
+		if (w != a)
+			memmove(&s->procs[w], &s->procs[a], k * sizeof(s->procs[0]));
+		w += k;
+	}
+	s->nprocs = w;
+}
+
+/* procs[].gpu holds NVML indices while parsing; make it positions in gpus[],
+ * group the processes by GPU (stable) if the writer interleaved them, and
+ * merge a PID listed twice on one GPU into one row. */
 static int procs_finish(struct lex *x, struct snapshot *s)
 {
 	bool sorted = true;
@@ -444,16 +543,17 @@ static int procs_finish(struct lex *x, struct snapshot *s)
 		if (i && p->gpu < s->procs[i - 1].gpu)
 			sorted = false;
 	}
-	if (sorted)
-		return 0;
-	struct snap_proc *tmp = xreallocarray(NULL, s->nprocs, sizeof(*tmp));
-	size_t n = 0;
-	for (size_t g = 0; g < s->ngpus; g++)
-		for (size_t i = 0; i < s->nprocs; i++)
-			if (s->procs[i].gpu == g)
-				tmp[n++] = s->procs[i];
-	memcpy(s->procs, tmp, n * sizeof(*tmp));
-	free(tmp);
+	if (!sorted) {
+		struct snap_proc *tmp = xreallocarray(NULL, s->nprocs, sizeof(*tmp));
+		size_t n = 0;
+		for (size_t g = 0; g < s->ngpus; g++)
+			for (size_t i = 0; i < s->nprocs; i++)
+				if (s->procs[i].gpu == g)
+					tmp[n++] = s->procs[i];
+		memcpy(s->procs, tmp, n * sizeof(*tmp));
+		free(tmp);
+	}
+	procs_merge(s);
 	return 0;
 }
 

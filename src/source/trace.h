@@ -54,7 +54,10 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen);
  * (index, total/used/free with validity bits, plus any optional fields the
  * writer added), processes (gpu = position in snap->gpus of the GPU with that
  * NVML index, pid, used, and name/starttime/user/type when present), grouped
- * by that position, in the writer's order within a GPU.
+ * by that position, in the writer's order within a GPU, each (gpu, pid) once:
+ * a PID listed twice on one GPU is one row where it was first listed, by the
+ * live path's rule -- type bits OR'ed, the largest valid usage -- with what
+ * the first listing lacks (starttime, uid, user, name) from the later one.
  * For an event, *ev is filled. Returns VT_OK with *kind set, VT_EOF at the end,
  * or VT_ERR with "LINE: message" in err for a malformed line -- the reader
  * stays usable and the next call reads the next line. */

@@ -314,6 +314,68 @@ static void test_interleaved_procs_grouped(void **state)
 	}
 }
 
+/* A (gpu, pid) listed twice in one sample is one row, by the live path's rule
+ * (nvml_sample.c, rows_add): type bits OR'ed, usage the largest valid figure;
+ * fields the first listing lacks come from the later one. The row stays where
+ * the PID was first listed; the same PID on another GPU is another row. */
+static void test_duplicate_procs_merged(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(
+	    parse(f, "{\"t\":1,\"gpus\":[{\"i\":0},{\"i\":1}],\"procs\":["
+	             "{\"gpu\":0,\"pid\":9,\"used\":5},"
+	             "{\"gpu\":0,\"pid\":7,\"used\":100,\"type\":\"compute\",\"name\":\"a\"},"
+	             "{\"gpu\":1,\"pid\":7,\"used\":1},"
+	             "{\"gpu\":0,\"pid\":7,\"used\":300,\"type\":\"graphics\",\"name\":\"b\","
+	             "\"starttime\":42,\"uid\":5,\"user\":\"u\"},"
+	             "{\"gpu\":0,\"pid\":7,\"used\":200,\"mps\":true},"
+	             "{\"gpu\":0,\"pid\":3,\"used\":null},{\"gpu\":0,\"pid\":3,\"used\":8},"
+	             "{\"gpu\":0,\"pid\":4,\"used\":6},{\"gpu\":0,\"pid\":4,\"used\":null}]}"),
+	    VT_OK);
+	assert_int_equal(f->s.nprocs, 5);
+	static const int want_pid[] = {9, 7, 3, 4, 7}, want_gpu[] = {0, 0, 0, 0, 1};
+	static const uint64_t want_used[] = {5, 300, 8, 6, 1};
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(f->s.procs[i].pid, want_pid[i]);
+		assert_int_equal(f->s.procs[i].gpu, want_gpu[i]);
+		assert_int_equal(f->s.procs[i].used, want_used[i]);
+		assert_true(f->s.procs[i].flags & PF_USED_VALID);
+	}
+	const struct snap_proc *p = &f->s.procs[1];
+	assert_int_equal(p->type, PROC_COMPUTE | PROC_GRAPHICS | PROC_MPS);
+	assert_string_equal(p->name, "a"); /* the first listing's */
+	assert_true(p->flags & PF_START_VALID);
+	assert_int_equal(p->starttime, 42); /* the first lacked it */
+	assert_true(p->flags & PF_UID_VALID);
+	assert_int_equal(p->uid, 5);
+	assert_string_equal(p->user, "u");
+	assert_int_equal(f->s.procs[4].type, PROC_COMPUTE);
+	/* a large group (the sorted path): 100 PIDs, each listed twice, the second
+	 * time larger, and one PID three times */
+	char line[16384];
+	size_t n = (size_t)snprintf(line, sizeof line, "{\"t\":1,\"gpus\":[{\"i\":0}],\"procs\":[");
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 100; i++)
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			                      "{\"gpu\":0,\"pid\":%d,\"used\":%d},", 1000 - i * 7,
+			                      pass * 1000 + i);
+	n +=
+	    (size_t)snprintf(line + n, sizeof line - n, "{\"gpu\":0,\"pid\":1000,\"used\":5000}]}");
+	assert_true(n < sizeof line);
+	assert_int_equal(parse(f, line), VT_OK);
+	assert_int_equal(f->s.nprocs, 100);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(f->s.procs[i].pid, 1000 - i * 7);
+		assert_int_equal(f->s.procs[i].used, i ? 1000 + i : 5000);
+	}
+	/* distinct PIDs in any order are left alone */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0}],\"procs\":[{\"gpu\":0,\"pid\":5},"
+	                          "{\"gpu\":0,\"pid\":2},{\"gpu\":0,\"pid\":9}]}"),
+	                 VT_OK);
+	assert_int_equal(f->s.nprocs, 3);
+	assert_int_equal(f->s.procs[1].pid, 2);
+}
+
 static void test_malformed(void **state)
 {
 	struct fixture *f = *state;
@@ -460,6 +522,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_gpu_head_fast_and_general_agree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interleaved_procs_grouped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_procs_merged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_column_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
