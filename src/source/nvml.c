@@ -109,17 +109,10 @@ int nvml_fns_load(struct nvml_fns *f, nvml_sym_fn sym, void *ctx, char *err, siz
 	return VT_OK;
 }
 
-static void sleep_ms_real(unsigned int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 void nvml_knobs_default(struct nvml_knobs *k)
 {
 	k->pcie_interval_s = 5.0;
-	k->sleep_ms = sleep_ms_real;
+	k->sleep_ms = NULL; /* retries on the caller's timer (VT_AGAIN) */
 }
 
 const char *nvml_errstr(const struct nvml_source *s, int rc)
@@ -254,8 +247,6 @@ static void nvml_close(struct source *src)
 		free(s->gpus[i].names_prev);
 	}
 	free(s->gpus);
-	proc_cache_free(s->pcache);
-	free(s->proc_root);
 	pthread_mutex_destroy(&s->pcie_mu);
 	pthread_cond_destroy(&s->pcie_cv);
 	if (s->lib)
@@ -263,10 +254,18 @@ static void nvml_close(struct source *src)
 	free(s);
 }
 
+static double nvml_retry_delay(struct source *src)
+{
+	struct nvml_source *s = container_of(src, struct nvml_source, base);
+	return s->retry_ms / 1000.0;
+}
+
 static const struct source_ops nvml_ops = {
     .name = "nvml",
     .sample = nvml_sample,
     .close = nvml_close,
+    .retry_delay = nvml_retry_delay,
+    .live_pids = true,
 };
 
 int nvml_source_open_with(const struct nvml_source_opts *o, const struct nvml_knobs *k,
@@ -280,12 +279,6 @@ int nvml_source_open_with(const struct nvml_source_opts *o, const struct nvml_kn
 	s->lib = lib;
 	s->knobs = *k;
 	s->show_other_users = o && o->show_other_users;
-	proc_resolve_opts_default(&s->ropts);
-	if (o && o->proc_root) {
-		s->proc_root = xstrdup(o->proc_root);
-		s->ropts.proc_root = s->proc_root;
-	}
-	s->pcache = proc_cache_new(&s->ropts);
 	nvml_pcie_init(s);
 
 	st = nvml_fns_load(&s->fns, sym, ctx, err, errlen);

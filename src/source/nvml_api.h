@@ -17,8 +17,6 @@
 #include "core/snapshot.h"
 #include "source/nvml_source.h"
 #include "source/source.h"
-#include "sys/proc_cache.h"
-#include "sys/proc_resolve.h"
 
 /* ---- the NVML ABI (values fixed by the driver) ---------------------------- */
 
@@ -166,7 +164,10 @@ struct nvml_knobs {
 	/* PCIe throughput is sampled by a helper thread every pcie_interval_s
 	 * (NVML blocks ~20 ms per counter to sample it); 0 disables it. */
 	double pcie_interval_s;
-	/* backoff sleep between retries of NVML_ERROR_UNKNOWN (1, 2, 4 ms) */
+	/* Backoff between retries of NVML_ERROR_UNKNOWN (1, 2, 4 ms). NULL (the
+	 * default): sample() returns VT_AGAIN and the caller's loop waits on a
+	 * timer (retry_delay) before calling again; set: a blocking sleep inside
+	 * the call (tests, and callers without a loop). */
 	void (*sleep_ms)(unsigned int ms);
 };
 
@@ -217,6 +218,11 @@ struct nvml_gpu {
 	/* PCIe figures from the sampler thread, under nvml_source.pcie_mu */
 	unsigned int pcie_tx, pcie_rx;
 	uint32_t pcie_valid; /* GM_PCIE_TX | GM_PCIE_RX */
+	/* the sample in progress (a retry completes it) */
+	struct snap_gpu cur;
+	bool unknown;          /* cur's error is NVML_ERROR_UNKNOWN */
+	bool pending;          /* to be asked again before the sample is done */
+	unsigned int attempt;  /* retries made for the sample in progress */
 };
 
 struct nvml_source {
@@ -226,9 +232,9 @@ struct nvml_source {
 	void *lib;
 	bool inited; /* nvmlInit succeeded: shutdown on close */
 	bool show_other_users;
-	char *proc_root;
-	struct proc_resolve_opts ropts;
-	struct proc_cache *pcache; /* resolved processes kept across refreshes */
+	bool retrying;     /* a sample is waiting for retries */
+	double t0;         /* its wall time */
+	unsigned int retry_ms;
 	bool driver_valid;
 	char driver[VT_DRIVER_MAX];
 	bool bug535;     /* driver 535.43-535.86: _v3 lists use a 32-byte record */

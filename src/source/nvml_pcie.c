@@ -9,6 +9,7 @@
  * marks, so it shares nothing with the refresh but those figures. */
 #include "source/nvml_api.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -91,8 +92,15 @@ void nvml_pcie_start(struct nvml_source *s)
 	for (unsigned int i = 0; i < s->ngpus; i++)
 		s->pcie_devs[i] = s->gpus[i].lost ? NULL : s->gpus[i].dev;
 	s->pcie_stop = false;
+	/* The sampler takes no signals: they belong to the loop's signalfd.
+	 * Blocking them here (not for the whole init) keeps Ctrl-C working
+	 * while NVML initialises, however long it hangs. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (pthread_create(&s->pcie_thread, NULL, pcie_main, s) == 0)
 		s->pcie_running = true;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void nvml_pcie_stop(struct nvml_source *s)

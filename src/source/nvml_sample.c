@@ -14,8 +14,8 @@
 
 bool nvml_retry(const struct nvml_source *s, int rc, unsigned int *attempt)
 {
-	if (rc != NVML_ERROR_UNKNOWN || *attempt >= NVML_UNKNOWN_RETRIES)
-		return false;
+	if (rc != NVML_ERROR_UNKNOWN || *attempt >= NVML_UNKNOWN_RETRIES || !s->knobs.sleep_ms)
+		return false; /* without a sleep, the caller's timer retries (VT_AGAIN) */
 	s->knobs.sleep_ms(1u << *attempt);
 	(*attempt)++;
 	return true;
@@ -161,6 +161,7 @@ static void gpu_error(const struct nvml_source *s, struct nvml_gpu *g, struct sn
                       const char *what, int rc)
 {
 	out->state = GPU_STATE_ERROR;
+	g->unknown = rc == NVML_ERROR_UNKNOWN;
 	if (rc == NVML_ERROR_UNKNOWN)
 		snprintf(out->error, sizeof(out->error), "%s: %s after %d retries", what,
 		         nvml_errstr(s, rc), NVML_UNKNOWN_RETRIES);
@@ -348,8 +349,9 @@ static void gpu_sample(struct nvml_source *s, unsigned int idx, struct snap_gpu 
 	gpu_pcie(s, g, out);
 }
 
-/* Appends g's rows to the snapshot, resolved through /proc; other users'
- * rows get NVML's process name only when show_other_users is set. */
+/* Appends g's rows to the snapshot with NVML's process name when
+ * show_other_users is set (the model keeps it for other users' processes
+ * only; /proc names ours). */
 static void procs_emit(struct nvml_source *s, struct nvml_gpu *g, unsigned int pos,
                        struct snapshot *out)
 {
@@ -363,37 +365,63 @@ static void procs_emit(struct nvml_source *s, struct nvml_gpu *g, unsigned int p
 		p->pid = (pid_t)r->pid;
 		p->type = r->type;
 		p->used = r->used;
-		proc_cache_resolve(s->pcache, p);
-		p->flags =
-		    (p->flags & ~(uint32_t)PF_USED_VALID) | (r->used_valid ? PF_USED_VALID : 0);
-		if (p->flags & PF_SAME_USER)
-			continue;
-		p->flags &= ~(uint32_t)PF_NAME_VALID;
-		p->name[0] = '\0';
+		p->flags = r->used_valid ? PF_USED_VALID : 0;
 		if (names)
 			nvml_names_fill(s, g, p);
+	}
+}
+
+/* Samples GPU i into g->cur; a GPU that answered UNKNOWN is left pending
+ * while retries remain (when the caller's timer does the waiting). */
+static void sample_one(struct nvml_source *s, unsigned int i)
+{
+	struct nvml_gpu *g = &s->gpus[i];
+	g->unknown = false;
+	gpu_sample(s, i, &g->cur);
+	g->pending = !s->knobs.sleep_ms && g->cur.state == GPU_STATE_ERROR && g->unknown &&
+	             g->attempt < NVML_UNKNOWN_RETRIES;
+	if (g->pending) {
+		s->retry_ms = 1u << g->attempt;
+		g->attempt++;
 	}
 }
 
 int nvml_sample(struct source *src, struct snapshot *out, char *err, size_t errlen)
 {
 	struct nvml_source *s = container_of(src, struct nvml_source, base);
-	struct timespec ts;
+	bool pending = false;
 
 	(void)err;
 	(void)errlen;
+	if (!s->retrying) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		for (unsigned int i = 0; i < s->ngpus; i++) {
+			s->gpus[i].attempt = 0;
+			sample_one(s, i);
+			pending |= s->gpus[i].pending;
+		}
+	} else {
+		for (unsigned int i = 0; i < s->ngpus; i++) {
+			if (!s->gpus[i].pending)
+				continue;
+			sample_one(s, i);
+			pending |= s->gpus[i].pending;
+		}
+	}
+	s->retrying = pending;
+	if (pending)
+		return VT_AGAIN;
 	snapshot_reset(out);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	out->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	out->time = s->t0; /* wall time, for display and traces only */
 	out->driver_valid = s->driver_valid;
 	memcpy(out->driver_version, s->driver, sizeof(out->driver_version));
-	proc_cache_begin(s->pcache);
 	for (unsigned int i = 0; i < s->ngpus; i++) {
 		struct snap_gpu *g = snapshot_add_gpu(out);
-		gpu_sample(s, i, g);
+		*g = s->gpus[i].cur;
 		if (g->state == GPU_STATE_OK)
 			procs_emit(s, &s->gpus[i], (unsigned int)(out->ngpus - 1), out);
 	}
-	proc_cache_end(s->pcache);
 	return VT_OK;
 }

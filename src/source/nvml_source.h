@@ -8,11 +8,13 @@
  * temperature, power, clocks, fan), PCIe throughput as last sampled by a
  * helper thread (every 5 s, first 5 s after open -- N/A until then: NVML
  * blocks ~20 ms per counter to measure it, 20.5 ms measured on an H200),
- * and the processes of the compute, graphics and MPS lists merged by PID,
- * each resolved through sys/proc_resolve.h. A GPU that reports GPU_IS_LOST
- * is marked LOST and not called again; NVML_ERROR_UNKNOWN is retried three
- * times (1, 2, 4 ms) before that GPU is marked ERROR for this sample; the
- * next sample tries it again.
+ * and the processes of the compute, graphics and MPS lists merged by PID
+ * (with NVML's process name when show_other_users is set; the model resolves
+ * PIDs through /proc). A GPU that reports GPU_IS_LOST is marked LOST and not
+ * called again; NVML_ERROR_UNKNOWN is retried three times (1, 2, 4 ms)
+ * before that GPU is marked ERROR for this sample -- sample() returns
+ * VT_AGAIN and the caller's loop calls it again after retry_delay(), so
+ * nothing sleeps -- and the next sample tries it again.
  *
  * mem_used is v2's "used", which excludes mem_reserved (what nvidia-smi shows
  * too); with the v1 call only, mem_used includes it and GM_MEM_RESERVED is
@@ -31,7 +33,6 @@ struct nvml_source_opts {
 	/* Show other users' processes with their NVML name (sanitised); when
 	 * false their name stays empty (PF_NAME_VALID clear). */
 	bool show_other_users;
-	const char *proc_root; /* NULL: "/proc"; copied */
 };
 
 /* Loads NVML and opens every GPU. Returns VT_OK with *out set (release it

@@ -306,7 +306,7 @@ void fake_reset(unsigned int ngpus)
 
 struct source *open_fake(bool others, int *status)
 {
-	struct nvml_source_opts o = {.show_other_users = others, .proc_root = "/nonexistent-proc"};
+	struct nvml_source_opts o = {.show_other_users = others};
 	struct nvml_knobs k = {.pcie_interval_s = 0, .sleep_ms = fake_sleep};
 	struct source *src = NULL;
 	char err[VT_ERRMSG_MAX] = "";

@@ -243,7 +243,7 @@ static void test_pcie_thread(void **state)
 {
 	(void)state;
 	fake_reset(2);
-	struct nvml_source_opts o = {.proc_root = "/nonexistent-proc"};
+	struct nvml_source_opts o = {0};
 	struct nvml_knobs k = {.pcie_interval_s = 0.01, .sleep_ms = fake_sleep};
 	struct source *src = NULL;
 	char err[VT_ERRMSG_MAX];

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <time.h>
+
+#include "model/model.h"
 #include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,10 +81,21 @@ static struct source *open_ok(const char *file, bool others)
 	return src;
 }
 
+/* One sample as the loop takes it: VT_AGAIN means wait retry_delay (here
+ * a sleep: a test has no loop) and call again. */
 static void sample(struct source *src, struct snapshot *s)
 {
 	char err[VT_ERRMSG_MAX];
-	assert_int_equal(source_sample(src, s, err, sizeof(err)), VT_OK);
+	int rc, calls = 0;
+	while ((rc = source_sample(src, s, err, sizeof(err))) == VT_AGAIN) {
+		double d = source_retry_delay(src);
+		assert_true(d > 0 && d < 0.01);
+		struct timespec ts = {0, (long)(d * 1e9)};
+		nanosleep(&ts, NULL);
+		calls++;
+	}
+	assert_int_equal(rc, VT_OK);
+	assert_true(calls <= 3); /* 1, 2, 4 ms at most */
 }
 
 static const struct snap_proc *find_proc(const struct snapshot *s, pid_t pid)
@@ -124,13 +138,29 @@ static void test_basic_2gpu(void **state)
 	assert_string_equal(snap_proc_type_name(p->type), "compute+graphics");
 	assert_int_equal(p->used, 4 * GIB);
 	assert_int_equal(p->gpu, 0);
+	assert_false(p->flags & (PF_SAME_USER | PF_START_VALID)); /* the model resolves */
+	p = find_proc(&s, pid_env("PID3"));
+	assert_int_equal(p->gpu, 1);
+	assert_int_equal(p->used, 30 * GIB);
+	/* through the model, as a live run does: our own process, resolved */
+	struct model m;
+	model_init(&m, 8);
+	struct proc_resolve_opts ro;
+	proc_resolve_opts_default(&ro);
+	model_set_procfs(&m, &ro, false);
+	snapshot_copy(&m.snap, &s);
+	model_update(&m, 1.0);
+	p = find_proc(&m.snap, pid_env("PID2"));
+	assert_non_null(p);
 	assert_true(p->flags & PF_SAME_USER);
 	assert_true(p->flags & PF_NAME_VALID);
 	assert_true(p->flags & PF_START_VALID);
 	assert_true(p->name[0] != '\0');
-	p = find_proc(&s, pid_env("PID3"));
-	assert_int_equal(p->gpu, 1);
-	assert_int_equal(p->used, 30 * GIB);
+	const struct model_proc *row = m.proc_of_snap[p - m.snap.procs];
+	assert_non_null(row);
+	assert_int_equal(row->starttime, p->starttime);
+	assert_string_equal(row->id->name, p->name);
+	model_free(&m);
 	source_close(src);
 	snapshot_free(&s);
 }
