@@ -60,6 +60,36 @@ struct snap_proc *snapshot_add_proc(struct snapshot *s)
 	return p;
 }
 
+/* Clears bit in *valid when it is set and bad holds; returns 1 if it did. */
+static size_t clear_if(uint32_t *valid, uint32_t bit, bool bad)
+{
+	if (!(*valid & bit) || !bad)
+		return 0;
+	*valid &= ~bit;
+	return 1;
+}
+
+size_t snapshot_clamp_values(struct snapshot *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->ngpus; i++) {
+		struct snap_gpu *g = &s->gpus[i];
+		uint32_t *v = &g->valid;
+		n += clear_if(v, GM_UTIL_GPU, g->util_gpu > 100);
+		n += clear_if(v, GM_UTIL_MEM, g->util_mem > 100);
+		n += clear_if(v, GM_FAN, g->fan_pct > SNAP_FAN_PCT_MAX);
+		n += clear_if(v, GM_TEMP, g->temp_c > SNAP_TEMP_C_MAX);
+		n += clear_if(v, GM_POWER, g->power_mw > SNAP_POWER_MW_MAX);
+		n += clear_if(v, GM_POWER_LIMIT, g->power_limit_mw > SNAP_POWER_MW_MAX);
+		if (!(*v & GM_MEM_TOTAL))
+			continue;
+		n += clear_if(v, GM_MEM_USED, g->mem_used > g->mem_total);
+		n += clear_if(v, GM_MEM_FREE, g->mem_free > g->mem_total);
+		n += clear_if(v, GM_MEM_RESERVED, g->mem_reserved > g->mem_total);
+	}
+	return n;
+}
+
 size_t snapshot_drop_procs(struct snapshot *s, uint32_t flags)
 {
 	size_t w = 0;

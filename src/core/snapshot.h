@@ -113,6 +113,23 @@ __attribute__((returns_nonnull)) struct snap_proc *snapshot_add_proc(struct snap
  * set (e.g. PF_GONE: vanished between NVML's list and /proc). Returns how
  * many were removed. */
 size_t snapshot_drop_procs(struct snapshot *s, uint32_t flags);
+/* Impossible values, as a driver or a simulator may report them, marked
+ * invalid (shown as N/A, not written to traces): on every GPU, the validity
+ * bit of
+ *   util_gpu, util_mem  above 100 (percent of time)
+ *   fan_pct             above SNAP_FAN_PCT_MAX (NVML: a fan may run above
+ *                       100 % of its rated speed, so 100 is no limit)
+ *   temp_c              above SNAP_TEMP_C_MAX
+ *   power_mw, power_limit_mw  above SNAP_POWER_MW_MAX
+ *   mem_used, mem_free, mem_reserved  above a valid mem_total (the total is
+ *                       the board's; the moving figure is the one to doubt)
+ * is cleared; the value itself is kept. Processes are not judged. Called once
+ * per sample for every source, so that all outputs agree. Returns how many
+ * bits it cleared (0: nothing impossible). */
+#define SNAP_FAN_PCT_MAX  200u
+#define SNAP_TEMP_C_MAX   200u
+#define SNAP_POWER_MW_MAX 10000000u /* 10 kW */
+size_t snapshot_clamp_values(struct snapshot *s);
 /* Deep copy src into dst (dst keeps and grows its own capacity). */
 void snapshot_copy(struct snapshot *dst, const struct snapshot *src);
 

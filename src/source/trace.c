@@ -50,6 +50,37 @@ static int get_u64(struct lex *x, uint64_t max, const char *what, uint64_t *out)
 	return 0;
 }
 
+/* A GPU metric: any number that is not negative. True in *ok when it fits
+ * in unsigned (floats rounded) and is stored in *out; a larger one is read
+ * and left out (*ok false: the field is absent). Whether a value is possible
+ * (240 %) is not the reader's to judge: snapshot_clamp_values does, for every
+ * source alike. */
+static int get_metric(struct lex *x, const char *what, unsigned *out, bool *ok)
+{
+	uint64_t v;
+	const char *at = x->p;
+	*ok = false;
+	if (lex_uint_fast(x, &v)) {
+		if (v <= UINT32_MAX) {
+			*out = (unsigned)v;
+			*ok = true;
+		}
+		return 0;
+	}
+	struct lex_num n;
+	x->p = at;
+	if (lex_number(x, &n) < 0)
+		return -1;
+	if (n.neg && (n.is_int ? n.u != 0 : n.d != 0.0))
+		return x->p = n.at, lex_fail(x, "negative %s", what);
+	double r = n.is_int ? (double)n.u : floor(n.d + 0.5);
+	if (n.is_int ? n.u <= UINT32_MAX : r <= (double)UINT32_MAX) {
+		*out = n.is_int ? (unsigned)n.u : (unsigned)r;
+		*ok = true;
+	}
+	return 0;
+}
+
 static int get_unsigned(struct lex *x, unsigned max, const char *what, unsigned *out)
 {
 	uint64_t v;
@@ -114,25 +145,25 @@ static int get_text(struct lex *x, char *dst, size_t cap)
 
 /* --- schema --------------------------------------------------------------- */
 
+/* The unsigned GPU metrics (get_metric). */
 struct gpu_uint_field {
 	const char *key;
 	size_t klen;
 	uint32_t bit;
 	size_t off;
-	unsigned max;
 };
 
 static const struct gpu_uint_field gpu_uints[] = {
-    {"util_gpu", 8, GM_UTIL_GPU, offsetof(struct snap_gpu, util_gpu), 100},
-    {"util_mem", 8, GM_UTIL_MEM, offsetof(struct snap_gpu, util_mem), 100},
-    {"temp_c", 6, GM_TEMP, offsetof(struct snap_gpu, temp_c), 1000},
-    {"fan_pct", 7, GM_FAN, offsetof(struct snap_gpu, fan_pct), 100},
-    {"power_mw", 8, GM_POWER, offsetof(struct snap_gpu, power_mw), 100000000},
-    {"power_limit_mw", 14, GM_POWER_LIMIT, offsetof(struct snap_gpu, power_limit_mw), 100000000},
-    {"clock_sm_mhz", 12, GM_CLOCK_SM, offsetof(struct snap_gpu, clock_sm_mhz), 1000000},
-    {"clock_mem_mhz", 13, GM_CLOCK_MEM, offsetof(struct snap_gpu, clock_mem_mhz), 1000000},
-    {"pcie_tx_kbs", 11, GM_PCIE_TX, offsetof(struct snap_gpu, pcie_tx_kbs), UINT32_MAX},
-    {"pcie_rx_kbs", 11, GM_PCIE_RX, offsetof(struct snap_gpu, pcie_rx_kbs), UINT32_MAX},
+    {"util_gpu", 8, GM_UTIL_GPU, offsetof(struct snap_gpu, util_gpu)},
+    {"util_mem", 8, GM_UTIL_MEM, offsetof(struct snap_gpu, util_mem)},
+    {"temp_c", 6, GM_TEMP, offsetof(struct snap_gpu, temp_c)},
+    {"fan_pct", 7, GM_FAN, offsetof(struct snap_gpu, fan_pct)},
+    {"power_mw", 8, GM_POWER, offsetof(struct snap_gpu, power_mw)},
+    {"power_limit_mw", 14, GM_POWER_LIMIT, offsetof(struct snap_gpu, power_limit_mw)},
+    {"clock_sm_mhz", 12, GM_CLOCK_SM, offsetof(struct snap_gpu, clock_sm_mhz)},
+    {"clock_mem_mhz", 13, GM_CLOCK_MEM, offsetof(struct snap_gpu, clock_mem_mhz)},
+    {"pcie_tx_kbs", 11, GM_PCIE_TX, offsetof(struct snap_gpu, pcie_tx_kbs)},
+    {"pcie_rx_kbs", 11, GM_PCIE_RX, offsetof(struct snap_gpu, pcie_rx_kbs)},
 };
 
 /* Consumes literal lit at *q, then one optional space; false if not there. */
@@ -223,10 +254,16 @@ static int gpu_field(struct lex *x, struct snap_gpu *g, const char *k, size_t kl
 			continue;
 		if (lex_null(x))
 			return 0;
-		if (get_unsigned(x, f->max, f->key, (unsigned *)((char *)g + f->off)) < 0)
+		unsigned *dst = (unsigned *)((char *)g + f->off);
+		bool ok;
+		if (get_metric(x, f->key, dst, &ok) < 0)
 			return -1;
-		g->valid |= f->bit; /* NOLINT(clang-analyzer-core.NullDereference): g is never NULL;
-		                       the analyzer loses it through the offset write above */
+		if (ok) {
+			g->valid |= f->bit;
+		} else { /* too large: absent, even if the key came before */
+			g->valid &= ~f->bit;
+			*dst = 0;
+		}
 		return 0;
 	}
 	if (lex_null(x))

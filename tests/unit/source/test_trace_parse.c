@@ -376,6 +376,41 @@ static void test_duplicate_procs_merged(void **state)
 	assert_int_equal(f->s.procs[1].pid, 2);
 }
 
+/* What vramtop writes it reads: a metric the driver reported out of its
+ * sensible range ("util_gpu":240) is read as written -- judging it is
+ * snapshot_clamp_values' job, once for every source -- and one too large for
+ * its field is read as absent; neither makes the line malformed. */
+static void test_metrics_any_unsigned(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"total\":10,\"used\":20,"
+	                          "\"util_gpu\":240,\"util_mem\":101,\"fan_pct\":130,"
+	                          "\"temp_c\":5000,\"power_mw\":4000000000,"
+	                          "\"clock_sm_mhz\":4294967295,\"pcie_tx_kbs\":1e3}]}"),
+	                 VT_OK);
+	const struct snap_gpu *g = &f->s.gpus[0];
+	assert_int_equal(g->util_gpu, 240);
+	assert_int_equal(g->util_mem, 101);
+	assert_int_equal(g->fan_pct, 130);
+	assert_int_equal(g->temp_c, 5000);
+	assert_int_equal(g->power_mw, 4000000000u);
+	assert_int_equal(g->clock_sm_mhz, 4294967295u);
+	assert_int_equal(g->pcie_tx_kbs, 1000);
+	uint32_t all = GM_UTIL_GPU | GM_UTIL_MEM | GM_FAN | GM_TEMP | GM_POWER | GM_CLOCK_SM |
+	               GM_PCIE_TX | GM_MEM_USED | GM_MEM_TOTAL;
+	assert_int_equal(g->valid & all, all);
+	/* too large for the field: absent, and the rest of the line is read */
+	assert_int_equal(parse(f, "{\"t\":1,\"gpus\":[{\"i\":0,\"util_gpu\":4294967296,"
+	                          "\"temp_c\":99999999999999999999999,\"fan_pct\":1e300,"
+	                          "\"util_mem\":7}]}"),
+	                 VT_OK);
+	g = &f->s.gpus[0];
+	assert_false(g->valid & (GM_UTIL_GPU | GM_TEMP | GM_FAN));
+	assert_int_equal(g->util_gpu, 0);
+	assert_true(g->valid & GM_UTIL_MEM);
+	assert_int_equal(g->util_mem, 7);
+}
+
 static void test_malformed(void **state)
 {
 	struct fixture *f = *state;
@@ -403,7 +438,9 @@ static void test_malformed(void **state)
 	    {"{\"t\": 1099511627776.001, \"gpus\": []}", "t out of range"},
 	    {"{\"t\": 1e308, \"event\": \"oom\"}", "t out of range"},
 	    {"{\"t\": NaN, \"gpus\": []}", "expected a number"},
-	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"util_gpu\": 101}]}", "util_gpu out of range"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"util_gpu\": -1}]}", "negative util_gpu"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"fan_pct\": \"90\"}]}", "expected a number"},
+	    {"{\"t\": 1, \"gpus\": [{\"i\": 0, \"temp_c\": true}]}", "expected a number"},
 	    {"{\"t\": 1, \"gpus\": [{\"i\": 70000}]}", "gpu index out of range"},
 	    {"{\"t\": 1, \"gpus\": [{\"i\": 0}], \"procs\": [{\"gpu\": 0, \"pid\": 4294967296}]}",
 	     "pid out of range"},
@@ -523,6 +560,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gpu_head_fast_and_general_agree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interleaved_procs_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_duplicate_procs_merged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_metrics_any_unsigned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_column_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
