@@ -20,9 +20,11 @@ void idtab_free(struct idtab *t)
 	free(t->slots);
 	free(t->spare);
 	free(t->claimed);
+	free(t->index);
 	t->slots = t->spare = NULL;
 	t->claimed = NULL;
-	t->n = t->cap = 0;
+	t->index = NULL;
+	t->n = t->cap = t->index_cap = 0;
 }
 
 void *idtab_at(const struct idtab *t, size_t j)
@@ -37,13 +39,47 @@ static bool key_eq(const unsigned char *e, const struct pred_proc_sample *p)
 	return k.pid == p->pid && k.starttime == p->starttime;
 }
 
+static size_t key_hash(pid_t pid, uint64_t starttime, size_t mask)
+{
+	uint64_t h = (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ull ^ starttime * 0xbf58476d1ce4e5b9ull;
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* An index of the old slots by identity (open addressing, slot+1, 0 empty),
+ * so a sync in a new order costs O(n), not O(n^2). */
+static void index_build(struct idtab *t)
+{
+	size_t cap = 16;
+	while (cap < 2 * t->n)
+		cap *= 2;
+	if (cap > t->index_cap) {
+		t->index = xreallocarray(t->index, cap, sizeof(*t->index));
+		t->index_cap = cap;
+	}
+	memset(t->index, 0, t->index_cap * sizeof(*t->index));
+	size_t mask = t->index_cap - 1;
+	for (size_t k = 0; k < t->n; k++) {
+		struct idtab_key key;
+		memcpy(&key, idtab_at(t, k), sizeof(key));
+		size_t i = key_hash(key.pid, key.starttime, mask);
+		while (t->index[i])
+			i = (i + 1) & mask;
+		t->index[i] = k + 1;
+	}
+}
+
 static size_t find_old(const struct idtab *t, size_t hint, const struct pred_proc_sample *p)
 {
 	if (hint < t->n && !t->claimed[hint] && key_eq(idtab_at(t, hint), p))
 		return hint;
-	for (size_t k = 0; k < t->n; k++)
+	if (!t->n)
+		return SIZE_MAX;
+	size_t mask = t->index_cap - 1;
+	for (size_t i = key_hash(p->pid, p->starttime, mask); t->index[i]; i = (i + 1) & mask) {
+		size_t k = t->index[i] - 1;
 		if (!t->claimed[k] && key_eq(idtab_at(t, k), p))
 			return k;
+	}
 	return SIZE_MAX;
 }
 
@@ -72,8 +108,10 @@ size_t idtab_sync(struct idtab *t, const struct pred_proc_sample *procs, size_t 
 			return want;
 		}
 	}
-	if (t->n)
+	if (t->n) {
 		memset(t->claimed, 0, t->n * sizeof(bool));
+		index_build(t);
+	}
 	for (size_t j = 0; j < want; j++) {
 		unsigned char *dst = t->spare + j * t->elem_size;
 		size_t k = find_old(t, j, &procs[j]);

@@ -23,6 +23,8 @@ struct idtab {
 	unsigned char *slots; /* owned; elem_size bytes each, n in use */
 	unsigned char *spare; /* owned; the next sync builds here, then swaps */
 	bool *claimed;        /* owned; per slot, during a sync */
+	size_t *index;        /* owned; old slots by identity, during a sync */
+	size_t index_cap;
 	size_t elem_size;
 	size_t n, cap, max;
 };
