@@ -352,6 +352,119 @@ def _():
         procs.close()
 
 
+@case("SIGHUP: prediction keys apply (prediction restarts), restart-only keys are named and kept")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    cfg = os.path.join(d, "config.toml")
+    open(cfg, "w").write("[general]\nrefresh_rate = 0.5\n")
+    env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
+               VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "basic_2gpu.json"), **procs.env())
+    err = open(os.path.join(d, "err"), "w+")
+    vt = subprocess.Popen([VT, "--export-csv", os.path.join(d, "x.csv"), "--json-stream",
+                           "--config", cfg], env=env, stdout=subprocess.PIPE, stderr=err,
+                          text=True)
+    try:
+        assert json.loads(vt.stdout.readline())["gpus"], "no first sample"
+        open(cfg, "w").write("[general]\nrefresh_rate = 0.5\nhistory_length = 50\n"
+                             "[display]\nshow_other_users = true\n"
+                             "[oom_prediction]\nalgorithm = \"variance\"\n"
+                             "min_sustained_samples = 5\n")
+        vt.send_signal(signal.SIGHUP)
+        vt.stdout.readline()
+        vt.stdout.readline()
+        vt.send_signal(signal.SIGTERM)
+        assert vt.wait(5) == 0
+        err.seek(0)
+        text = err.read()
+        line = [l for l in text.splitlines() if "reloaded" in l]
+        assert line, text
+        applied, _, kept = line[0].partition("needs a restart")
+        assert "oom_prediction.algorithm" in applied and "min_sustained_samples" in applied, text
+        assert "prediction restarted" in applied, text
+        assert "general.history_length" in kept and "display.show_other_users" in kept, text
+        assert "history_length" not in applied and "show_other_users" not in applied, text
+    finally:
+        if vt.poll() is None:
+            vt.kill()
+        procs.close()
+
+
+@case("record: appends to a trace, refuses another file (unless --force), a symlink, keeps it 0600")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "rec.jsonl")
+    args = ["--duration", "0.5", "-r", "0.5"]
+    try:
+        r = run("basic_2gpu.json", ["record", path] + args, procs)
+        assert r.returncode == 0, r.stderr
+        n1 = len(open(path).readlines())
+        os.chmod(path, 0o644)
+        r = run("basic_2gpu.json", ["record", path] + args, procs)
+        assert r.returncode == 0, r.stderr
+        assert len(open(path).readlines()) > n1, "a trace is appended to"
+        assert os.stat(path).st_mode & 0o777 == 0o600, oct(os.stat(path).st_mode)
+        other = os.path.join(d, "notes.txt")
+        open(other, "w").write("my notes\n")
+        r = run("basic_2gpu.json", ["record", other] + args, procs)
+        assert r.returncode != 0 and "not a vramtop trace" in r.stderr, r.stderr
+        assert open(other).read() == "my notes\n", "refused means untouched"
+        r = run("basic_2gpu.json", ["record", other, "--force"] + args, procs)
+        assert r.returncode == 0 and open(other).read().startswith('{"t":'), r.stderr
+        target = os.path.join(d, "target")
+        open(target, "w").write("keep\n")
+        link = os.path.join(d, "link.jsonl")
+        os.symlink(target, link)
+        r = run("basic_2gpu.json", ["record", link, "--force"] + args, procs)
+        assert r.returncode != 0 and "symbolic link" in r.stderr, r.stderr
+        assert open(target).read() == "keep\n"
+    finally:
+        procs.close()
+
+
+@case("record on a full disk: exit 1, the reason, no half line")
+def _():
+    procs = Procs()
+    try:
+        r = run("basic_2gpu.json", ["record", "/dev/full", "--duration", "2", "-r", "0.5"], procs)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "record:" in r.stderr and "No space left" in r.stderr, r.stderr
+    finally:
+        procs.close()
+
+
+@case("CSV: a lost GPU's phase and rate are empty, never stable,0.000")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    csv_path = os.path.join(d, "log.csv")
+    try:
+        r = run("gpu_lost.json", ["--export-csv", csv_path, "--json-stream", "--duration", "1",
+                                   "-r", "0.5"], procs)
+        assert r.returncode == 0, r.stderr
+        import csv
+        rows = list(csv.DictReader(open(csv_path)))
+        lost = [x for x in rows if x["kind"] == "gpu" and x["gpu"] == "1"]
+        ok = [x for x in rows if x["kind"] == "gpu" and x["gpu"] == "0"]
+        assert lost and all(x["state"] == "lost" for x in lost), lost
+        assert all(x["phase"] == "" and x["rate_mb_s"] == "" for x in lost), lost
+        assert all(x["phase"] == "stable" for x in ok), ok
+    finally:
+        procs.close()
+
+
+@case("options: meaningless combinations and out-of-range values are refused with a reason")
+def _():
+    for args, word in ((["--json"], "--once"), (["--once", "--json-stream"], "--once"),
+                       (["replay", "x", "--speed", "1e-30"], "--speed"),
+                       (["replay", "x", "--speed", "nan"], "--speed"),
+                       (["--speed", "2"], "replay"), (["--force"], "record"),
+                       (["--duration", "1e300"], "--duration")):
+        r = run("basic_2gpu.json", args)
+        assert r.returncode == 2 and word in r.stderr, (args, r.returncode, r.stderr)
+
+
 def main():
     print(f"1..{len(results)}")
     failed = 0
