@@ -240,7 +240,9 @@ static int gpu_field(struct lex *x, struct snap_gpu *g, const char *k, size_t kl
 	} else if (KEY(k, kl, "reserved")) {
 		bytes = &g->mem_reserved, bit = GM_MEM_RESERVED;
 	}
-	if (bytes) {
+	/* one of the byte counts; "if (bit)", as "if (bytes)" makes the analyzer
+	 * take g for NULL */
+	if (bit) {
 		if (lex_null(x))
 			return 0;
 		if (get_u64(x, UINT64_MAX, "bytes", bytes) < 0)

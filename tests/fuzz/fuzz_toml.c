@@ -1,7 +1,8 @@
 /* fuzz_toml.c: libFuzzer target for the TOML parser and the config schema:
  * any input either parses into a well-formed document or fails with a line
- * inside the input; loading it as a config never crashes, and a config that
- * loads prints as TOML that loads back to the same values. */
+ * inside the input; loading it as a config never crashes, a config that
+ * loads prints as TOML that loads back to the same values, and no message
+ * holds a control character (text from the file is sanitised). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,14 @@ static void check_doc(const struct toml_doc *doc, const uint8_t *data, size_t si
 	}
 }
 
+static void check_clean(const struct config_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		for (const unsigned char *p = (const unsigned char *)d->items[i].text; *p; p++)
+			if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+				abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct toml_doc doc;
@@ -68,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (d.n == 0) {
 		abort(); /* a refusal always says why */
 	}
+	check_clean(&d);
 	config_diags_free(&d);
 	return 0;
 }
