@@ -12,6 +12,7 @@
 
 #include "config/toml.h"
 #include "core/error.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
 #define SECRETS_MAX_FILE (64u * 1024)
@@ -110,7 +111,7 @@ static const char *current_path(char *buf, size_t len)
 	return secrets_path_beside(config_default_path(cfg, sizeof cfg), buf, len);
 }
 
-int secrets_get(const char *name, char *out, size_t outlen, char *err, size_t errlen)
+static int secrets_lookup(const char *name, char *out, size_t outlen, char *err, size_t errlen)
 {
 	out[0] = '\0';
 	if (!name_ok(name)) {
@@ -165,6 +166,18 @@ int secrets_get(const char *name, char *out, size_t outlen, char *err, size_t er
 	}
 	toml_free(&doc);
 	free(buf);
+	return rc;
+}
+
+int secrets_get(const char *name, char *out, size_t outlen, char *err, size_t errlen)
+{
+	int rc = secrets_lookup(name, out, outlen, err, errlen);
+	if (rc == VT_ERR && errlen) {
+		/* the message quotes the file and its path: nothing of it escapes */
+		char raw[1024];
+		vt_strlcpy(raw, err, sizeof raw);
+		vt_sanitize_str(err, errlen, raw);
+	}
 	return rc;
 }
 

@@ -16,8 +16,9 @@
 
 /* Copies the secret `name` (lowercase letters, digits, '_') into out.
  * Returns VT_OK, SECRETS_NOT_SET (out = ""), or VT_ERR with err set when the
- * file is refused or malformed or the value does not fit. Reads the file on
- * each call (callers fetch a secret once, at start or on reload). */
+ * file is refused or malformed or the value does not fit (err is sanitised,
+ * safe to print to a terminal). Reads the file on each call
+ * (callers fetch a secret once, at start or on reload). */
 int secrets_get(const char *name, char *out, size_t outlen, char *err, size_t errlen);
 /* Which secrets.toml secrets_get reads; NULL restores the default (beside
  * config_default_path). The path is copied. */

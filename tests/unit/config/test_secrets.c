@@ -174,6 +174,24 @@ static void test_check(void **state)
 	assert_int_equal(secrets_check(path, &d), VT_OK); /* no file is fine */
 }
 
+/* secrets_get's messages quote the file (a key in a syntax error) and its
+ * path: no control byte of either reaches the caller, which prints them. */
+static void test_get_error_sanitised(void **state)
+{
+	(void)state;
+	char out[256], err[512];
+	secrets_set_path(path);
+	secrets_set_owner_uid((uid_t)-1);
+	write_secrets(
+	    "\"a\\u001b]52;c;eA==\\u0007\" = \"1\"\n\"a\\u001b]52;c;eA==\\u0007\" = \"2\"\n", 0600);
+	assert_int_equal(secrets_get("webhook_url", out, sizeof out, err, sizeof err), VT_ERR);
+	assert_non_null(strstr(err, "syntax error"));
+	for (const char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in: %s", (unsigned char)*p, err);
+	unlink(path);
+}
+
 static void test_paths(void **state)
 {
 	(void)state;
@@ -202,7 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_file_and_env),  cmocka_unit_test(test_modes_refused),
 	    cmocka_unit_test(test_owner_refused), cmocka_unit_test(test_check),
-	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_paths),         cmocka_unit_test(test_get_error_sanitised),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
