@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/textwidth.h"
 #include "core/units.h"
 
 static void put_opt_u(struct jsonw *w, const char *key, bool valid, uint64_t v)
@@ -109,6 +110,14 @@ void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s)
 	jsonw_obj_end(w);
 }
 
+/* s cut and padded to exactly cols display columns (never splitting a
+ * character: names may hold CJK or emoji), in buf. */
+static const char *cols_fit(char *buf, size_t cap, const char *s, size_t cols)
+{
+	vt_text_fit(buf, cap, s, strlen(s), cols, 0, NULL);
+	return buf;
+}
+
 /* "N/A" or the number with a suffix. */
 static const char *opt_num(char *buf, size_t len, bool valid, unsigned long long v,
                            const char *suffix)
@@ -156,10 +165,11 @@ static void table_gpu(FILE *out, const struct snapshot *s, size_t gi, const stru
 	const struct snap_gpu *g = &s->gpus[gi];
 	char used[32], total[32], pct[16], util[16], temp[16], power[24];
 	uint32_t v = g->valid;
-	const char *name = (v & GM_NAME) ? g->name : "N/A";
+	char name[VT_TEXT_FIT_CAP(VT_GPU_NAME_MAX, 24)];
+	cols_fit(name, sizeof(name), (v & GM_NAME) ? g->name : "N/A", 24);
 
 	if (g->state != GPU_STATE_OK) {
-		fprintf(out, "%3u  %-24.24s  %-5s  %s\n", g->index, name,
+		fprintf(out, "%3u  %s  %-5s  %s\n", g->index, name,
 		        snap_gpu_state_name(g->state), g->error[0] ? g->error : "");
 		return;
 	}
@@ -173,7 +183,7 @@ static void table_gpu(FILE *out, const struct snapshot *s, size_t gi, const stru
 	if (mg)
 		snprintf(trend, sizeof(trend), "  %-9s %+8.1f MB/s", vt_phase_name(mg->an.phase),
 		         mg->an.rate_mb_s);
-	fprintf(out, "%3u  %-24.24s  %-5s  %10s / %-10s %s  %5s  %5s  %7s%s\n", g->index, name,
+	fprintf(out, "%3u  %s  %-5s  %10s / %-10s %s  %5s  %5s  %7s%s\n", g->index, name,
 	        "ok", (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
 	        (v & GM_MEM_TOTAL) ? units_bytes(total, sizeof(total), g->mem_total) : "N/A", pct,
 	        opt_num(util, sizeof(util), v & GM_UTIL_GPU, g->util_gpu, "%"),
@@ -199,7 +209,7 @@ static void table_procs(FILE *out, const struct snapshot *s, size_t gi,
 	bool any = false;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct snap_proc *p = &s->procs[i];
-		char used[32], trend[64] = "";
+		char used[32], trend[64] = "", user[VT_TEXT_FIT_CAP(VT_USER_MAX, 12)];
 		if (p->gpu != gi)
 			continue;
 		if (!any)
@@ -213,8 +223,9 @@ static void table_procs(FILE *out, const struct snapshot *s, size_t gi,
 			         survival_verdict_name(mp->verdict));
 		else if (an)
 			snprintf(trend, sizeof(trend), "%-9s %8s  %-8s  ", "", "", "");
-		fprintf(out, "       %-8d  %-12.12s  %-16s  %10s  %s%s%s\n", (int)p->pid,
-		        (p->flags & PF_UID_VALID) ? p->user : "?", snap_proc_type_name(p->type),
+		fprintf(out, "       %-8d  %s  %-16s  %10s  %s%s%s\n", (int)p->pid,
+		        cols_fit(user, sizeof(user), (p->flags & PF_UID_VALID) ? p->user : "?", 12),
+		        snap_proc_type_name(p->type),
 		        (p->flags & PF_USED_VALID) ? units_bytes(used, sizeof(used), p->used)
 		                                   : "N/A",
 		        trend, (p->type & PROC_MPS) ? "[MPS] " : "", proc_label(p));

@@ -79,6 +79,8 @@ int pipeline_step(struct pipeline *p, char *err, size_t errlen)
 	if (rc != VT_OK)
 		return rc;
 	struct model *m = &p->model;
+	/* impossible values (util 240 %) are invalid for every output alike */
+	p->values_cleared += snapshot_clamp_values(&m->snap);
 	model_update(m, p->replaying ? m->snap.time : loop_now());
 	if (p->an)
 		analysis_update(p->an, m);

@@ -1,5 +1,6 @@
 /* pipeline.h: one tick, the same for every run -- live, replay, --once and
- * `analyze`: source sample -> impossible values cleared -> model update
+ * `analyze`: source sample -> impossible values marked invalid
+ * (snapshot_clamp_values) -> model update
  * (/proc resolution for a live source) -> analysis -> every sink. Who calls
  * pipeline_step decides the pace: the live loop on a timer, `analyze` as
  * fast as it can go; the results cannot differ.
@@ -31,6 +32,7 @@ struct pipeline {
 	size_t nsinks;
 	unsigned long ticks;
 	unsigned long samples_skipped; /* replay: samples between ticks */
+	unsigned long values_cleared;  /* impossible values marked invalid */
 	bool fatal;           /* an essential sink failed: the run ends, status 1 */
 };
 

@@ -465,6 +465,30 @@ def _():
         assert r.returncode == 2 and word in r.stderr, (args, r.returncode, r.stderr)
 
 
+@case("impossible values: util 240 % is null in --once --json and record, and analyze reads the trace")
+def _():
+    procs = Procs()
+    d = tempfile.mkdtemp()
+    scen = json.load(open(os.path.join(SCEN, "basic_2gpu.json")))
+    scen["gpus"][0]["utilization_gpu"] = 240
+    bad = os.path.join(d, "util240.json")
+    json.dump(scen, open(bad, "w"))
+    path = os.path.join(d, "rec.jsonl")
+    try:
+        doc, _ = once_json(bad, procs)
+        g0 = doc["gpus"][0]
+        assert g0["utilization"].get("gpu_percent") is None, g0
+        assert g0["utilization"]["memory_percent"] == 30, g0
+        r = run(bad, ["record", path, "--duration", "1", "-r", "0.5"], procs)
+        assert r.returncode == 0, r.stderr
+        assert '"util_gpu":240' not in open(path).read()
+        r = subprocess.run([VT, "analyze", path], capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout.count('"gpu":0,"phase"') >= 1, r.stderr
+        assert "skipped" not in r.stderr, r.stderr
+    finally:
+        procs.close()
+
+
 def main():
     print(f"1..{len(results)}")
     failed = 0
