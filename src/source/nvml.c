@@ -117,8 +117,12 @@ void nvml_knobs_default(struct nvml_knobs *k)
 
 const char *nvml_errstr(const struct nvml_source *s, int rc)
 {
+	/* the driver's text is outside input like any other: sanitised */
+	static _Thread_local char buf[128];
 	const char *m = s->fns.error_string ? s->fns.error_string(rc) : NULL;
-	return m ? m : "NVML error";
+	if (!m || vt_sanitize(buf, sizeof(buf), m, strnlen(m, 512)) == 0)
+		return "NVML error";
+	return buf;
 }
 
 /* Maps a failed nvmlInit to a status and one sentence. */

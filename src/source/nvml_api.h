@@ -268,6 +268,8 @@ unsigned int nvml_stride_measure(const unsigned char *raw, size_t raw_bytes, uns
 #define NVML_RAW_FILL 0xA5
 /* "535.54.03" -> true: drivers 535.43 .. 535.86 write 32-byte _v3 records. */
 bool nvml_driver_has_bug535(const char *version);
+/* The driver's text for rc, sanitised, in a per-thread buffer valid until
+ * the next call on the thread. */
 const char *nvml_errstr(const struct nvml_source *s, int rc);
 
 /* nvml_names.c: call begin once per GPU and refresh (after its rows are

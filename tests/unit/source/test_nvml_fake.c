@@ -51,8 +51,12 @@ static int f_handle(unsigned int i, struct nvml_device **d)
 	*d = (struct nvml_device *)&F.gpu[i];
 	return 0;
 }
+/* An OSC 52 (writes the clipboard), a title change, a bell, a colour. */
+#define HOSTILE "\x1b]52;c;ZXZpbA==\x07\x1b]0;pwned\x07\x1b[31mX\x9b" "1m"
 static const char *f_errstr(int rc)
 {
+	if (F.hostile)
+		return "Some Error" HOSTILE;
 	return rc == NVML_ERROR_UNKNOWN ? "Unknown Error" : "Some Error";
 }
 static int f_driver(char *buf, unsigned int len)
@@ -200,20 +204,20 @@ static int f_fan(struct nvml_device *d, unsigned int *pct)
 static int f_name(struct nvml_device *d, char *buf, unsigned int len)
 {
 	COUNT(G(d), C_NAME);
-	snprintf(buf, len, "NVIDIA H200");
+	snprintf(buf, len, "NVIDIA H200%s", F.hostile ? HOSTILE : "");
 	return 0;
 }
 static int f_uuid(struct nvml_device *d, char *buf, unsigned int len)
 {
 	COUNT(G(d), C_UUID);
-	snprintf(buf, len, "GPU-%u", (unsigned int)(G(d) - F.gpu));
+	snprintf(buf, len, "GPU-%u%s", (unsigned int)(G(d) - F.gpu), F.hostile ? HOSTILE : "");
 	return 0;
 }
 static int f_pci(struct nvml_device *d, struct nvml_pci_info *p)
 {
 	COUNT(G(d), C_PCI);
-	snprintf(p->bus_id, sizeof(p->bus_id), "00000000:%02X:00.0",
-	         0x18 + (unsigned)(G(d) - F.gpu));
+	snprintf(p->bus_id, sizeof(p->bus_id), "00000000:%02X:00.0%s",
+	         0x18 + (unsigned)(G(d) - F.gpu), F.hostile ? "\x1b]0;x\x07" : "");
 	return 0;
 }
 static int f_plimit(struct nvml_device *d, unsigned int *mw)

@@ -56,6 +56,7 @@ struct fake_state {
 	struct fgpu gpu[4];
 	unsigned int ngpus;
 	int init_rc;
+	bool hostile; /* name, UUID, bus id and error strings carry escapes */
 	const char *driver;
 	const char *hidden[8]; /* symbols the fake library does not export */
 	unsigned int calls[C_N];

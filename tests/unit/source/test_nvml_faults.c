@@ -277,9 +277,45 @@ static void test_pcie_thread(void **state)
 	source_close(src);
 	snapshot_free(&s);
 }
+static void assert_clean(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		assert_true(*p >= 0x20 && *p != 0x7f);
+	/* C1 controls in UTF-8 (U+0080..U+009F) start with 0xC2 0x80..0x9F */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		assert_false(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+}
+
+/* Every string from the driver goes through the sanitiser: the GPU's name,
+ * UUID and bus id, and the driver's own error text. */
+static void test_driver_strings_are_sanitised(void **state)
+{
+	(void)state;
+	fake_reset(2);
+	F.hostile = true;
+	F.gpu[1].unknown_left = 1000; /* errored: its message is the driver's text */
+	struct source *src = open_fake(false, NULL);
+	struct snapshot s;
+	snapshot_init(&s);
+	sample(src, &s);
+	assert_int_equal(s.gpus[1].state, GPU_STATE_ERROR);
+	assert_non_null(strstr(s.gpus[1].error, "Some Error"));
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(s.gpus[i].valid & GM_NAME);
+		assert_non_null(strstr(s.gpus[i].name, "NVIDIA H200"));
+		assert_clean(s.gpus[i].name);
+		assert_clean(s.gpus[i].uuid);
+		assert_clean(s.gpus[i].pci_bus_id);
+		assert_clean(s.gpus[i].error);
+	}
+	source_close(src);
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_driver_strings_are_sanitised),
 	    cmocka_unit_test(test_stride_535),          cmocka_unit_test(test_merge_lists),
 	    cmocka_unit_test(test_gpu_lost_isolated),   cmocka_unit_test(test_unknown_retry),
 	    cmocka_unit_test(test_unsupported_metrics), cmocka_unit_test(test_other_users_names),
