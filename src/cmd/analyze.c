@@ -66,6 +66,12 @@ static int run(const char *path, const char *algo, const struct pred_params *pp,
 	if (pipeline_finish(&p) != 0)
 		status = 1;
 	const char *last = NULL;
+	unsigned long segs = replay_segment_breaks(src, &last);
+	if (segs)
+		fprintf(stderr,
+		        "vramtop analyze: %s: %lu new segment%s (the last: %s); the analysis "
+		        "restarted at each\n",
+		        path, segs, segs == 1 ? "" : "s", last ? last : "?");
 	unsigned long bad = replay_bad_lines(src, &last);
 	if (bad)
 		fprintf(stderr, "vramtop analyze: %s: %lu malformed line%s skipped (last: %s)\n", path,

@@ -372,6 +372,10 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 	}
 	if (replay) {
 		const char *last = NULL;
+		unsigned long segs = replay_segment_breaks(t->p.src, &last);
+		if (segs)
+			fprintf(stderr, "vramtop: %lu new segment%s in the trace (the last: %s)\n",
+			        segs, segs == 1 ? "" : "s", last ? last : "?");
 		unsigned long bad = replay_bad_lines(t->p.src, &last);
 		if (bad)
 			fprintf(stderr,

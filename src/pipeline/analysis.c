@@ -108,6 +108,15 @@ void analysis_update(struct analysis *a, struct model *m)
 		update_gpu(a, m, m->gpu_of_snap[i]);
 }
 
+void analysis_reset(struct analysis *a)
+{
+	for (size_t i = 0; i < a->npred; i++) {
+		if (a->pred[i])
+			a->ops->destroy(a->pred[i]);
+		a->pred[i] = NULL;
+	}
+}
+
 void analysis_free(struct analysis *a)
 {
 	if (!a)

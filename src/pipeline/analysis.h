@@ -20,6 +20,8 @@ struct analysis *analysis_new(const char *algorithm, const struct pred_params *p
  * (its rows' `analysed` stay false) and its predictor keeps its state for
  * when it is back. Allocates only when more GPUs or processes than ever. */
 void analysis_update(struct analysis *a, struct model *m);
+/* Forget every predictor's state (a trace's new segment). */
+void analysis_reset(struct analysis *a);
 void analysis_free(struct analysis *a);
 
 #endif

@@ -58,6 +58,15 @@ static int pull(struct pipeline *p, char *err, size_t errlen)
 			return rc;
 		if (!isfinite(m->snap.time))
 			continue; /* no place in time: never a tick */
+		if (replay_segment_break(p->src)) {
+			/* time went back or jumped: a new segment, its first sample
+			 * a tick, the predictors start afresh (their rates would
+			 * span the gap) */
+			p->segments++;
+			if (p->an)
+				analysis_reset(p->an);
+			return VT_OK;
+		}
 		if (m->snap.time >= want)
 			return VT_OK;
 		p->samples_skipped++;

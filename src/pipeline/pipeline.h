@@ -8,7 +8,9 @@
  * A replayed trace is resampled as a live run would have sampled it: each
  * tick takes the first sample at least one refresh interval after the
  * previous tick's (the seed's rule), so `analyze` at -r 1 sees what a live
- * vramtop at 1 s would have seen. */
+ * vramtop at 1 s would have seen. A sample that starts a new segment (time
+ * went back, or jumped ahead a day: two runs in one file) is always a tick,
+ * and the analysis starts afresh there. */
 #ifndef VT_PIPELINE_H
 #define VT_PIPELINE_H
 
@@ -33,6 +35,7 @@ struct pipeline {
 	unsigned long ticks;
 	unsigned long samples_skipped; /* replay: samples between ticks */
 	unsigned long values_cleared;  /* impossible values marked invalid */
+	unsigned long segments;        /* replay: segment breaks (analysis restarted) */
 	bool fatal;           /* an essential sink failed: the run ends, status 1 */
 };
 

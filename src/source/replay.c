@@ -34,6 +34,10 @@ struct replay {
 	bool pass_has_sample;
 	unsigned long bad;
 	char last_err[VT_ERRMSG_MAX];
+	/* segment breaks (trace.h): of `next`, and of the sample last returned */
+	bool next_break, cur_break;
+	char next_why[VT_ERRMSG_MAX], cur_why[VT_ERRMSG_MAX];
+	unsigned long breaks;
 };
 
 static struct replay *replay_of(struct source *src)
@@ -110,6 +114,10 @@ static void prefetch(struct replay *rp)
 			}
 			rp->next.time = raw + rp->offset;
 			rp->have_next = true;
+			const char *why = trace_segment_break(rp->r);
+			rp->next_break = why != NULL;
+			if (why)
+				vt_strlcpy(rp->next_why, why, sizeof(rp->next_why));
 			return;
 		}
 		if (rc == VT_OK) {
@@ -149,6 +157,11 @@ static int replay_sample(struct source *src, struct snapshot *out, char *err, si
 	}
 	snapshot_swap(out, &rp->next); /* no copy: out's old storage is reused */
 	events_deliver(rp);
+	rp->cur_break = rp->next_break;
+	if (rp->cur_break) {
+		memcpy(rp->cur_why, rp->next_why, sizeof(rp->cur_why));
+		rp->breaks++;
+	}
 	rp->t_cur = out->time;
 	rp->have_cur = true;
 	prefetch(rp);
@@ -209,6 +222,20 @@ double replay_next_delay(struct source *src, double speed)
 	if (!rp->have_cur || !(rp->next.time > rp->t_cur))
 		return 0.0;
 	return (rp->next.time - rp->t_cur) / speed;
+}
+
+const char *replay_segment_break(struct source *src)
+{
+	struct replay *rp = replay_of(src);
+	return rp->cur_break ? rp->cur_why : NULL;
+}
+
+unsigned long replay_segment_breaks(struct source *src, const char **last)
+{
+	struct replay *rp = replay_of(src);
+	if (last)
+		*last = rp->breaks ? rp->cur_why : NULL;
+	return rp->breaks;
 }
 
 double replay_time(struct source *src)

@@ -28,6 +28,14 @@ int replay_source_open(const char *path, double speed, bool loop, struct source 
  * time does not advance; -1 when no sample follows (end, not looping). */
 double replay_next_delay(struct source *src, double speed);
 
+/* Why the sample last returned starts a new segment of the trace (time went
+ * back, or jumped ahead more than a day: see trace.h), or NULL when it
+ * continues the previous one. Borrowed, valid until the next sample(). */
+const char *replay_segment_break(struct source *src);
+/* Segment breaks delivered so far, and the last one's reason (borrowed;
+ * last may be NULL). */
+unsigned long replay_segment_breaks(struct source *src, const char **last);
+
 /* Time of the sample last returned (NAN before the first). */
 double replay_time(struct source *src);
 

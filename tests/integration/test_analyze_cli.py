@@ -142,6 +142,35 @@ def main():
     check("interleaved processes stay on their GPU", r.returncode == 0 and
           pairs == [(2, 1), (2, 3), (4, 2)], str(pairs))
 
+    # one absurd time does not hide the rest; two runs in one file are two
+    # segments, both analysed, and the break is reported
+    leak_lines = gzip.open(leak, "rt").readlines()
+    ref = run(binary, leak)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.writelines(leak_lines[:50])
+        f.write('{"t": 1e308, "gpus": [{"i": 0, "total": 100, "used": 10, "free": 90}]}\n')
+        f.writelines(leak_lines[50:])
+        tmp = f.name
+    r = run(binary, tmp)
+    check("an absurd time is one reported line, the rest plays",
+          r.returncode == 0 and r.stdout == ref.stdout and "out of range" in r.stderr,
+          r.stderr[:200])
+    with open(tmp, "w") as f:
+        f.writelines(leak_lines + leak_lines)
+    r = run(binary, tmp)
+    os.unlink(tmp)
+    n_ref = len(ref.stdout.splitlines())
+    check("two runs concatenated: two segments, both analysed, reported",
+          r.returncode == 0 and len(r.stdout.splitlines()) >= 2 * n_ref and
+          "new segment" in r.stderr and r.stdout.startswith(ref.stdout), r.stderr[:200])
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.write("garbage\n")
+        tmp = f.name
+    r = run(binary, tmp)
+    os.unlink(tmp)
+    check("no usable sample: exit 1 with the reason (as replay)",
+          r.returncode == 1 and "no samples" in r.stderr, r.stderr[:200])
+
     print("1..%d" % len(results))
     for i, (name, ok, detail) in enumerate(results, 1):
         print("%s %d - %s%s" % ("ok" if ok else "not ok", i, name,
