@@ -3,6 +3,7 @@
  * file, no symlinks). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "sys/outfile.h"
 
 #define STREAM_QUEUE_MAX (16u << 20) /* bytes a slow reader may fall behind */
+#define STREAM_STALL_MS  2000        /* at the end: a reader silent this long is given up */
 
 struct stream {
 	struct sink base;
@@ -110,19 +112,31 @@ static int stream_tick(struct sink *s, const struct model *m, char *err, size_t 
 	return VT_OK;
 }
 
+/* The run is over: what is queued goes out as fast as the reader takes it,
+ * but a reader that takes nothing for STREAM_STALL_MS is given up on. */
 static int stream_finish(struct sink *s, const struct model *m, char *err, size_t errlen)
 {
 	struct stream *st = stream_of(s);
 	(void)m;
-	if (!st->queued || st->qlen == 0)
-		return VT_OK;
-	/* the run is over: the rest may block */
-	fcntl(st->fd, F_SETFL, st->saved_flags);
-	if (write_all(st->fd, st->q + st->qoff, st->qlen - st->qoff) < 0) {
-		snprintf(err, errlen, "writing to standard output failed: %s", strerror(errno));
-		return VT_ERR;
+	while (st->queued && st->qlen) {
+		size_t before = st->qoff;
+		struct pollfd pfd = {.fd = st->fd, .events = POLLOUT};
+		int r = poll(&pfd, 1, STREAM_STALL_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0 && drain(st) < 0) {
+			snprintf(err, errlen, "writing to standard output failed: %s",
+			         strerror(errno));
+			return VT_ERR;
+		}
+		if (r == 0 || (st->qlen && st->qoff == before && !(pfd.revents & POLLOUT))) {
+			snprintf(err, errlen,
+			         "the reader of standard output took nothing for %d s; %zu bytes "
+			         "were not delivered",
+			         STREAM_STALL_MS / 1000, st->qlen - st->qoff);
+			return VT_ERR;
+		}
 	}
-	st->qlen = st->qoff = 0;
 	return VT_OK;
 }
 

@@ -489,6 +489,30 @@ def _():
         procs.close()
 
 
+@case("--json-stream never stalls the loop: a reader that stops is given up on, exit 1, said")
+def _():
+    leak = os.path.join(os.path.dirname(SCEN), "..", "..", "examples", "leak_oom.jsonl.gz")
+    d = tempfile.mkdtemp()
+    big = os.path.join(d, "x3.jsonl")
+    import gzip
+    lines = gzip.open(leak, "rt").readlines()
+    open(big, "w").writelines(lines * 3)
+    r, w = os.pipe()  # nobody reads r: the pipe fills after ~64 KiB
+    vt = subprocess.Popen([VT, "replay", big, "--speed", "1000000", "--json-stream"],
+                          stdout=w, stderr=subprocess.PIPE, text=True)
+    os.close(w)
+    t0 = time.time()
+    try:
+        rc = vt.wait(8)
+        err = vt.stderr.read()
+        assert rc == 1 and "took nothing" in err, (rc, err)
+        assert time.time() - t0 < 6, time.time() - t0
+    finally:
+        if vt.poll() is None:
+            vt.kill()
+        os.close(r)
+
+
 def main():
     print(f"1..{len(results)}")
     failed = 0
