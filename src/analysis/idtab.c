@@ -49,13 +49,6 @@ static size_t key_hash(pid_t pid, uint64_t starttime, size_t mask)
  * so a sync in a new order costs O(n), not O(n^2). */
 static void index_build(struct idtab *t)
 {
-	size_t cap = 16;
-	while (cap < 2 * t->n)
-		cap *= 2;
-	if (cap > t->index_cap) {
-		t->index = xreallocarray(t->index, cap, sizeof(*t->index));
-		t->index_cap = cap;
-	}
 	memset(t->index, 0, t->index_cap * sizeof(*t->index));
 	size_t mask = t->index_cap - 1;
 	for (size_t k = 0; k < t->n; k++) {
@@ -96,6 +89,12 @@ size_t idtab_sync(struct idtab *t, const struct pred_proc_sample *procs, size_t 
 		t->spare = xreallocarray(t->spare, cap, t->elem_size);
 		t->claimed = xreallocarray(t->claimed, cap, sizeof(bool));
 		t->cap = cap;
+		/* the index is sized with the slots, so a re-sync never allocates */
+		size_t icap = 16;
+		while (icap < 2 * cap)
+			icap *= 2;
+		t->index = xreallocarray(t->index, icap, sizeof(*t->index));
+		t->index_cap = icap;
 	}
 	if (want == t->n) { /* the steady state: same processes, same order */
 		size_t j = 0;
