@@ -57,6 +57,7 @@ struct snap_proc *snapshot_add_proc(struct snapshot *s)
 	p->used = 0;
 	p->user[0] = '\0';
 	p->name[0] = '\0';
+	p->cmd[0] = '\0';
 	return p;
 }
 

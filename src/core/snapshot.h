@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #define VT_NAME_MAX     257 /* sanitised strings are cut to 256 bytes */
+#define VT_CMD_MAX      257 /* a command line, argv joined by spaces, cut */
 #define VT_USER_MAX     33
 #define VT_UUID_MAX     96
 #define VT_BUSID_MAX    32
@@ -77,6 +78,7 @@ enum snap_proc_flag {
 	PF_SAME_USER = 1u << 3, /* uid == our real uid, checked in code */
 	PF_NAME_VALID = 1u << 4,
 	PF_GONE = 1u << 5, /* /proc/<pid> vanished between NVML and /proc */
+	PF_CMD_VALID = 1u << 6, /* cmd read from /proc/<pid>/cmdline (same user) */
 };
 
 struct snap_proc {
@@ -89,6 +91,7 @@ struct snap_proc {
 	uint64_t used;  /* bytes */
 	char user[VT_USER_MAX];
 	char name[VT_NAME_MAX]; /* sanitised */
+	char cmd[VT_CMD_MAX];   /* sanitised command line, argv joined by spaces */
 };
 
 struct snapshot {

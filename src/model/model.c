@@ -167,8 +167,9 @@ static void resolve(struct model *m)
 		p->flags = (p->flags & ~(uint32_t)PF_USED_VALID) | used_valid;
 		if (p->flags & PF_SAME_USER)
 			continue;
-		p->flags &= ~(uint32_t)PF_NAME_VALID;
+		p->flags &= ~(uint32_t)(PF_NAME_VALID | PF_CMD_VALID);
 		p->name[0] = '\0';
+		p->cmd[0] = '\0';
 		if (v->show_other_users && v->name_save[0]) {
 			memcpy(p->name, v->name_save, sizeof(p->name));
 			p->flags |= PF_NAME_VALID;
@@ -261,6 +262,9 @@ static void ident_facts(struct model_ident *id, const struct snap_proc *sp)
 		memcpy(id->user, sp->user, sizeof(id->user));
 	if (strcmp(id->name, sp->name) != 0)
 		memcpy(id->name, sp->name, sizeof(id->name));
+	const char *cmd = (sp->flags & PF_CMD_VALID) ? sp->cmd : "";
+	if (strcmp(id->cmd, cmd) != 0)
+		vt_strlcpy(id->cmd, cmd, sizeof(id->cmd));
 }
 
 static struct model_proc *row_new(struct model *m, unsigned gpu, const struct snap_proc *sp,

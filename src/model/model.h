@@ -50,6 +50,7 @@ struct model_ident {
 	uint32_t flags;         /* PF_* of the latest sample */
 	char user[VT_USER_MAX]; /* "" when unknown */
 	char name[VT_NAME_MAX]; /* sanitised; "" when not shown */
+	char cmd[VT_CMD_MAX];   /* sanitised command line; "" when unknown or not ours */
 	unsigned refs;          /* rows pointing here (private) */
 	unsigned long first_tick;
 };

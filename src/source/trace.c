@@ -389,6 +389,10 @@ static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t 
 	}
 	if (KEY(k, kl, "user"))
 		return get_text(x, p->user, sizeof(p->user));
+	if (KEY(k, kl, "cmd")) {
+		p->flags |= PF_CMD_VALID;
+		return get_text(x, p->cmd, sizeof(p->cmd));
+	}
 	if (KEY(k, kl, "type"))
 		return proc_type(x, p);
 	if (KEY(k, kl, "mps")) {

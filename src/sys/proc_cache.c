@@ -120,12 +120,14 @@ void proc_cache_resolve(struct proc_cache *c, struct snap_proc *p)
 		p->starttime = e->resolved.starttime;
 		p->uid = e->resolved.uid;
 		p->flags = (p->flags & ~(uint32_t)(PF_START_VALID | PF_UID_VALID | PF_SAME_USER |
-		                                   PF_GONE | PF_NAME_VALID)) |
-		           (e->resolved.flags &
-		            (PF_START_VALID | PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID));
+		                                   PF_GONE | PF_NAME_VALID | PF_CMD_VALID)) |
+		           (e->resolved.flags & (PF_START_VALID | PF_UID_VALID | PF_SAME_USER |
+		                                 PF_NAME_VALID | PF_CMD_VALID));
 		memcpy(p->user, e->resolved.user, sizeof(p->user));
 		if (e->resolved.flags & PF_NAME_VALID)
 			memcpy(p->name, e->resolved.name, sizeof(p->name));
+		if (e->resolved.flags & PF_CMD_VALID)
+			memcpy(p->cmd, e->resolved.cmd, sizeof(p->cmd));
 		e->seen = c->gen;
 		c->stats.hits++;
 		return;

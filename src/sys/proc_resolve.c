@@ -1,6 +1,8 @@
 /* proc_resolve.c: one process row's identity, owner and (same-user) name. */
 #include "sys/proc_resolve.h"
 
+#include "core/sanitize.h"
+
 #include <string.h>
 #include <unistd.h>
 
@@ -44,14 +46,19 @@ static int resolve_name(struct snap_proc *p, int dirfd, const struct proc_stat *
 		if (rc == PROCFS_GONE)
 			return rc;
 	}
-	/* argv[0] only matters when comm may have been cut (or is missing) */
-	if (comm_len == 0 || comm_len >= PROCFS_COMM_CUT) {
-		rc = procfs_cmdline_at(dirfd, cmdline, sizeof(cmdline), &cmd_len);
-		if (rc == PROCFS_GONE)
-			return rc;
-	}
+	rc = procfs_cmdline_at(dirfd, cmdline, sizeof(cmdline), &cmd_len);
+	if (rc == PROCFS_GONE)
+		return rc;
 	if (procfs_best_name(comm, comm_len, cmdline, cmd_len, p->name, sizeof(p->name)) > 0)
 		p->flags |= PF_NAME_VALID;
+	/* the command line: argv joined by spaces, sanitised */
+	for (size_t i = 0; i < cmd_len; i++)
+		if (cmdline[i] == '\0')
+			cmdline[i] = ' ';
+	while (cmd_len && cmdline[cmd_len - 1] == ' ')
+		cmd_len--;
+	if (cmd_len && vt_sanitize(p->cmd, sizeof(p->cmd), cmdline, cmd_len) > 0)
+		p->flags |= PF_CMD_VALID;
 	return VT_OK;
 }
 

@@ -50,7 +50,9 @@ static void test_same_user(void **state)
 	char user[64];
 	fx_process(root, 100, "trainer", 4242, 1000, CMD("/usr/bin/trainer\0--big\0"));
 	struct snap_proc p = resolve(100, 1000);
-	assert_int_equal(p.flags, PF_START_VALID | PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID);
+	assert_int_equal(p.flags, PF_START_VALID | PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID |
+	                              PF_CMD_VALID);
+	assert_string_equal(p.cmd, "/usr/bin/trainer --big"); /* argv joined by spaces */
 	assert_int_equal(p.starttime, 4242);
 	assert_int_equal(p.uid, 1000);
 	users_name(1000, user, sizeof(user));
@@ -68,6 +70,7 @@ static void test_other_user_gets_no_name(void **state)
 	assert_int_equal(p.uid, 0);
 	assert_string_equal(p.user, getpwuid(0) ? getpwuid(0)->pw_name : "0");
 	assert_string_equal(p.name, "");
+	assert_string_equal(p.cmd, ""); /* --token=abc never read */
 }
 
 static void test_root_is_not_widened(void **state)
@@ -120,7 +123,7 @@ static void test_missing_and_bad_files(void **state)
 	fx_process(root, 107, "badstat", 12, 1000, CMD("badstat\0"));
 	fx_write(root, 107, "stat", "107 (badstat", 12);
 	p = resolve(107, 1000);
-	assert_int_equal(p.flags, PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID);
+	assert_int_equal(p.flags, PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID | PF_CMD_VALID);
 	assert_string_equal(p.name, "badstat");
 	/* a file missing in a pinned /proc directory means the task is gone */
 	char path[FX_PATH_MAX + 16];
@@ -211,7 +214,9 @@ static void test_real_processes(void **state)
 	memset(&p, 0, sizeof(p));
 	p.pid = pid;
 	proc_resolve(&p, &o);
-	assert_int_equal(p.flags, PF_START_VALID | PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID);
+	assert_int_equal(p.flags, PF_START_VALID | PF_UID_VALID | PF_SAME_USER | PF_NAME_VALID |
+	                              PF_CMD_VALID);
+	assert_non_null(strstr(p.cmd, "sleep"));
 	assert_int_equal(p.starttime, st.starttime);
 	assert_int_equal(p.uid, getuid());
 	assert_string_equal(p.name, "sleep");
