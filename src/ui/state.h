@@ -107,6 +107,11 @@ const struct ui_row *ui_selected(const struct ui_state *s);
  * name or command, or a prefix of its PID). */
 bool ui_filter_match(const struct model_proc *p, const char *f);
 void ui_notice(struct ui_state *s, const char *text);
+/* The one rule for "an OOM warning stands" on GPU g: analysed, a predicted
+ * range that ends within [alerts] oom_warning_seconds, with at least
+ * oom_min_confidence. Cards, the table's culprit mark and the alert line
+ * all ask this. */
+bool ui_oom_warning(const struct ui_state *s, const struct model_gpu *g);
 void ui_state_free(struct ui_state *s);
 
 #endif
