@@ -51,7 +51,7 @@ static void make_dirs(const char *path)
 	mkdir(d, 0700);
 }
 
-static void audit(const struct killer_opts *o, const struct proc_identity *id, int sig,
+void killer_audit(const struct killer_opts *o, const struct proc_identity *id, int sig,
                   const char *what, const char *outcome)
 {
 	char path[4096], err[256], line[768], name[160], when[32];
@@ -87,12 +87,12 @@ enum killer_result killer_signal(const struct killer_opts *o, const struct proc_
 	if (rc == PROC_ID_GONE || rc == PROC_ID_RECYCLED) {
 		snprintf(msg, msglen, "PID %d is no longer the process you chose: not signalled",
 		         (int)id->pid);
-		audit(o, id, sig, what, "refused: identity changed");
+		killer_audit(o, id, sig, what, "refused: identity changed");
 		return KILLER_CHANGED;
 	}
 	if (rc != VT_OK) {
 		snprintf(msg, msglen, "PID %d could not be verified: not signalled", (int)id->pid);
-		audit(o, id, sig, what, "refused: not verified");
+		killer_audit(o, id, sig, what, "refused: not verified");
 		return KILLER_UNVERIFIED;
 	}
 	/* the owner, read through the verified process's own directory */
@@ -101,20 +101,20 @@ enum killer_result killer_signal(const struct killer_opts *o, const struct proc_
 	    !users_same(o->self_uid, uid)) {
 		close(pidfd);
 		snprintf(msg, msglen, "PID %d belongs to another user: not signalled", (int)id->pid);
-		audit(o, id, sig, what, "refused: another user's process");
+		killer_audit(o, id, sig, what, "refused: another user's process");
 		return KILLER_OTHER_USER;
 	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) != 0) {
 		int e = errno;
 		close(pidfd);
 		snprintf(msg, msglen, "signalling PID %d failed: %s", (int)id->pid, strerror(e));
-		audit(o, id, sig, what, "failed");
+		killer_audit(o, id, sig, what, "failed");
 		return KILLER_FAILED;
 	}
 	close(pidfd);
 	snprintf(msg, msglen, "%s sent to PID %d", sig == SIGKILL ? "SIGKILL" : "SIGTERM",
 	         (int)id->pid);
-	audit(o, id, sig, what, "sent");
+	killer_audit(o, id, sig, what, "sent");
 	return KILLER_SENT;
 }
 

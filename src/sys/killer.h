@@ -38,6 +38,11 @@ char *killer_audit_path(char *buf, size_t len);
 enum killer_result killer_signal(const struct killer_opts *o, const struct proc_identity *id,
                                  int sig, const char *what, char *msg, size_t msglen);
 
+/* Appends one audit line without signalling (a refusal decided before any
+ * signal, e.g. the UI declining another user's process). */
+void killer_audit(const struct killer_opts *o, const struct proc_identity *id, int sig,
+                  const char *what, const char *outcome);
+
 /* Whether the process id names is still alive and the same (for the
  * escalation offer after SIGTERM). */
 int killer_alive(const struct killer_opts *o, const struct proc_identity *id);
