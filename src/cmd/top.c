@@ -19,6 +19,9 @@
 #include "sink/sinks.h"
 #include "source/nvml_source.h"
 #include "source/replay.h"
+#include "sys/pidns.h"
+#include "ui/app.h"
+#include "ui/state.h"
 
 #ifndef VT_DATADIR
 #define VT_DATADIR "/usr/local/share/vramtop"
@@ -47,6 +50,8 @@ enum opt_id {
 	OPT_DURATION,
 	OPT_SPEED,
 	OPT_FORCE,
+	OPT_PLAIN,
+	OPT_NO_MOUSE,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +74,8 @@ static const struct option long_opts[] = {
     {"duration", required_argument, NULL, OPT_DURATION},
     {"speed", required_argument, NULL, OPT_SPEED},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"plain", no_argument, NULL, OPT_PLAIN},
+    {"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
     {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +106,9 @@ static void usage(FILE *out)
 	      "      --speed X            replay speed factor, 0.01 to 1000000 (default 1;\n"
 	      "                           --demo: 10)\n"
 	      "      --force              record: overwrite FILE even if it is not a trace\n"
+	      "      --plain              a refreshing table instead of the full-screen UI\n"
+	      "                           (the default when stdout is not a terminal)\n"
+	      "      --no-mouse           the UI ignores the mouse\n"
 	      "                           (an existing trace is appended to)\n"
 	      "  -h, --help               this text\n"
 	      "  -V, --version            the version\n"
@@ -110,6 +120,10 @@ static void usage(FILE *out)
 
 struct top {
 	struct config cfg;
+	bool plain, no_mouse;
+	char start_notice[700]; /* a bad config file at start, for the UI's notices */
+	struct sink *ui; /* the terminal UI, when it runs (the pipeline owns it) */
+	bool paused;
 	const char *config_path; /* NULL: the default path */
 	struct pipeline p;
 	struct loop *loop;
@@ -134,6 +148,16 @@ static struct analysis *new_analysis(const struct config *c, char *err, size_t e
 	return analysis_new(c->algorithm, &pp, err, errlen);
 }
 
+/* A message for the user: the UI's notices line when it runs (stderr would
+ * scribble over the screen), else stderr. */
+static void say(struct top *t, const char *text)
+{
+	if (t->ui)
+		ui_app_notice(t->ui, text);
+	else
+		fprintf(stderr, "vramtop: %s\n", text);
+}
+
 static void step(struct top *t)
 {
 	char err[VT_ERRMSG_MAX] = "";
@@ -151,7 +175,7 @@ static void step(struct top *t)
 			loop_stop(t->loop, 1);
 			return;
 		}
-		fprintf(stderr, "vramtop: %s\n", err[0] ? err : "sampling failed");
+		say(t, err[0] ? err : "sampling failed");
 		if (t->once)
 			loop_stop(t->loop, 1);
 		return; /* a failed refresh is not the end: try again next tick */
@@ -210,9 +234,11 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	struct config old = t->cfg, c = t->cfg;
 	(void)l;
 	(void)signo;
+	char line[1024];
 	if (config_reload(&c, t->config_path, &d) != VT_OK) {
-		fprintf(stderr, "vramtop: reload failed, keeping the running config: %s\n",
-		        config_diags_summary(&d, buf, sizeof(buf)));
+		snprintf(line, sizeof(line), "reload failed, keeping the running config: %s",
+		         config_diags_summary(&d, buf, sizeof(buf)));
+		say(t, line);
 		config_diags_free(&d);
 		return;
 	}
@@ -225,8 +251,9 @@ static void on_reload(struct loop *l, int signo, void *arg)
 	if (an_changed && t->p.an) {
 		struct analysis *an = new_analysis(&c, err, sizeof(err));
 		if (!an) { /* the schema checks names; this is a build without it */
-			fprintf(stderr, "vramtop: reload refused, keeping the running config: %s\n",
-			        err);
+			snprintf(line, sizeof(line),
+			         "reload refused, keeping the running config: %s", err);
+			say(t, line);
 			return;
 		}
 		pipeline_set_analysis(&t->p, an);
@@ -237,9 +264,11 @@ static void on_reload(struct loop *l, int signo, void *arg)
 		loop_timer_set(t->sample, tick_interval(t), tick_interval(t));
 	}
 	config_changes(&old, &c, buf, sizeof(buf));
-	fprintf(stderr, "vramtop: config reloaded; %s%s%s%s%s\n", buf[0] ? "applied: " : "",
-	        buf[0] ? buf : "nothing changed", an_changed && t->p.an ? " (prediction restarted)" : "",
-	        kept[0] ? "; needs a restart, kept the running value: " : "", kept);
+	snprintf(line, sizeof(line), "config reloaded; %s%s%s%s%s", buf[0] ? "applied: " : "",
+	         buf[0] ? buf : "nothing changed",
+	         an_changed && t->p.an ? " (prediction restarted)" : "",
+	         kept[0] ? "; needs a restart, kept the running value: " : "", kept);
+	say(t, line);
 }
 
 static int cli_set(struct config *c, const char *key, const char *value)
@@ -308,6 +337,163 @@ static int open_source(struct top *t, bool replay, bool demo, bool speed_given, 
 	return 0;
 }
 
+/* ---- what the terminal UI asks of the run -------------------------------- */
+
+static void ui_quit(void *arg)
+{
+	struct top *t = arg;
+	loop_stop(t->loop, 0);
+}
+
+static void ui_pause(void *arg, bool paused)
+{
+	struct top *t = arg;
+	t->paused = paused;
+	/* a paused replay has no timer armed: it costs no CPU */
+	if (paused)
+		loop_timer_set(t->sample, -1, 0);
+	else
+		loop_timer_set(t->sample, tick_interval(t), tick_interval(t));
+	ui_app_replay_state(t->ui, paused, t->speed);
+}
+
+static void ui_speed(void *arg, double factor)
+{
+	struct top *t = arg;
+	t->speed = fmin(SPEED_MAX, fmax(SPEED_MIN, t->speed * factor));
+	if (!t->paused)
+		loop_timer_set(t->sample, tick_interval(t), tick_interval(t));
+	ui_app_replay_state(t->ui, t->paused, t->speed);
+}
+
+/* Plays the trace from its start, without drawing, until its time reaches
+ * target: the model and the predictors then hold what a viewer who watched
+ * up to there would have seen. */
+static void replay_restart(struct top *t)
+{
+	char err[VT_ERRMSG_MAX];
+	replay_seek(t->p.src, -1e300, err, sizeof(err));
+	model_free(&t->p.model);
+	model_init(&t->p.model, (size_t)t->cfg.history_length);
+	if (t->p.an)
+		analysis_reset(t->p.an);
+	t->p.ticks = 0;
+}
+
+static int fast_step(struct top *t)
+{
+	char err[VT_ERRMSG_MAX];
+	int rc;
+	while ((rc = pipeline_step(&t->p, err, sizeof(err))) == VT_AGAIN)
+		;
+	return rc;
+}
+
+static void replay_to(struct top *t, double target)
+{
+	ui_app_hold(t->ui, true);
+	if (target < t->p.model.snap.time)
+		replay_restart(t);
+	while (!t->p.ticks || t->p.model.snap.time < target - 1e-6)
+		if (fast_step(t) != VT_OK)
+			break;
+	ui_app_hold(t->ui, false);
+}
+
+static void ui_seek(void *arg, double delta_s)
+{
+	struct top *t = arg;
+	replay_to(t, t->p.model.snap.time + delta_s);
+}
+
+/* A tick where some GPU's phase changed or an OOM warning began. */
+static bool event_tick(struct top *t, enum vt_phase *phase, bool *warned, size_t n)
+{
+	struct ui_state probe = {.cfg = &t->cfg};
+	bool ev = false;
+	for (size_t i = 0; i < t->p.model.ngpus && i < n; i++) {
+		const struct model_gpu *g = &t->p.model.gpus[i];
+		if (!g->analysed)
+			continue;
+		bool w = ui_oom_warning(&probe, g);
+		if (g->an.phase != phase[i] || (w && !warned[i]))
+			ev = true;
+		phase[i] = g->an.phase;
+		warned[i] = w;
+	}
+	return ev;
+}
+
+static void ui_jump(void *arg, int dir)
+{
+	struct top *t = arg;
+	enum { N = 64 };
+	enum vt_phase phase[N];
+	bool warned[N];
+	double now = t->p.model.snap.time, found = NAN;
+	ui_app_hold(t->ui, true);
+	if (dir < 0)
+		replay_restart(t);
+	for (size_t i = 0; i < N; i++) {
+		const struct model_gpu *g = i < t->p.model.ngpus ? &t->p.model.gpus[i] : NULL;
+		phase[i] = g && g->analysed ? g->an.phase : PHASE_STABLE;
+		warned[i] = false;
+	}
+	while (fast_step(t) == VT_OK) {
+		double tt = t->p.model.snap.time;
+		bool ev = event_tick(t, phase, warned, N);
+		if (dir > 0 && ev && tt > now + 1e-6) {
+			found = tt;
+			break;
+		}
+		if (dir < 0 && tt >= now - 1e-6)
+			break;
+		if (dir < 0 && ev)
+			found = tt;
+	}
+	if (dir < 0) {
+		replay_to(t, isnan(found) ? -1e300 : found);
+		ui_app_hold(t->ui, true);
+	}
+	ui_app_hold(t->ui, false);
+	if (isnan(found))
+		ui_app_notice(t->ui, dir > 0 ? "no later phase change or OOM warning in the trace"
+		                              : "no earlier phase change or OOM warning");
+}
+
+static struct sink *start_ui(struct top *t, char *err, size_t errlen)
+{
+	enum theme_id theme = THEME_DARK;
+	theme_from_name(t->cfg.theme, &theme);
+	enum layout_force lf = LAYOUT_AUTO;
+	if (strcmp(t->cfg.layout, "full") == 0)
+		lf = LAYOUT_FORCE_FULL;
+	else if (strcmp(t->cfg.layout, "compact") == 0)
+		lf = LAYOUT_FORCE_COMPACT;
+	else if (strcmp(t->cfg.layout, "mini") == 0)
+		lf = LAYOUT_FORCE_MINI;
+	struct ui_opts o = {
+	    .cfg = &t->cfg,
+	    .theme = theme,
+	    .layout = lf,
+	    .accessible = t->cfg.accessible,
+	    .mouse = !t->no_mouse,
+	    .enable_kill = t->cfg.enable_kill,
+	    .replay = t->p.replaying,
+	    .speed = t->speed,
+	    .trace_first = NAN,
+	    .trace_last = NAN,
+	    .ctl = {.arg = t, .quit = ui_quit},
+	};
+	if (t->p.replaying) {
+		o.ctl.pause = ui_pause;
+		o.ctl.speed = ui_speed;
+		o.ctl.seek = ui_seek;
+		o.ctl.jump = ui_jump;
+	}
+	return ui_app_new(t->loop, &o, err, errlen);
+}
+
 static int add_sinks(struct top *t, const char *file, bool record, bool force, bool json_stream,
                      bool want_json, const char *csv_path)
 {
@@ -334,8 +520,18 @@ static int add_sinks(struct top *t, const char *file, bool record, bool force, b
 		}
 		pipeline_add_sink(&t->p, s);
 	}
-	if (!json_stream && !record)
-		pipeline_add_sink(&t->p, sink_table_new(stdout, isatty(STDOUT_FILENO), true, &t->cfg));
+	if (json_stream || record)
+		return 0;
+	if (!t->plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		struct sink *ui = start_ui(t, err, sizeof(err));
+		if (ui) {
+			pipeline_add_sink(&t->p, ui);
+			t->ui = ui;
+			return 0;
+		}
+		fprintf(stderr, "vramtop: %s; showing the plain table\n", err);
+	}
+	pipeline_add_sink(&t->p, sink_table_new(stdout, isatty(STDOUT_FILENO), true, &t->cfg));
 	return 0;
 }
 
@@ -363,6 +559,13 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 	}
 	if (!status)
 		status = add_sinks(t, file, record, force, json_stream, want_json, csv_path);
+	if (!status && t->ui) {
+		if (t->start_notice[0])
+			ui_app_notice(t->ui, t->start_notice);
+		if (!replay && pidns_is_child())
+			ui_app_notice(t->ui, "running in a PID namespace: the PIDs shown are the "
+			                     "host's (NVML's), not this namespace's");
+	}
 	if (!status) {
 		status = loop_run(t->loop);
 		if (status && loop_error(t->loop)[0])
@@ -460,6 +663,12 @@ int cmd_top(int argc, char **argv, const char *sub)
 		case OPT_JSON_STREAM:
 			json_stream = true;
 			break;
+		case OPT_PLAIN:
+			t.plain = true;
+			break;
+		case OPT_NO_MOUSE:
+			t.no_mouse = true;
+			break;
 		case OPT_FORCE:
 			force = true;
 			break;
@@ -536,8 +745,9 @@ int cmd_top(int argc, char **argv, const char *sub)
 	struct config_diags d = {0};
 	if (config_load_file(&t.cfg, t.config_path, &d) != VT_OK) {
 		char buf[600];
-		fprintf(stderr, "vramtop: %s; running on defaults\n",
-		        config_diags_summary(&d, buf, sizeof(buf)));
+		snprintf(t.start_notice, sizeof(t.start_notice), "%s; running on defaults",
+		         config_diags_summary(&d, buf, sizeof(buf)));
+		fprintf(stderr, "vramtop: %s\n", t.start_notice);
 	}
 	config_diags_free(&d);
 	for (size_t i = 0; i < nsets; i++)
