@@ -1,0 +1,450 @@
+/* test_panels.c: the header, notices, footer and overlays (detail, help,
+ * kill dialogs, too small) against golden files; help drawn from the key
+ * table; the key table without conflicts; no widget writes outside its rect. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "golden.h"
+#include "../analysis/alloc_count.h"
+#include "config/config.h"
+#include "model/model.h"
+#include "ui/keys.h"
+#include "ui/screenshot.h"
+#include "ui/state.h"
+#include "ui/widgets.h"
+
+/* The same picture as test_table.c's. */
+#define GIB (1024.0 * 1024 * 1024)
+
+static struct config cfg;
+static struct model m;
+static struct ui_state st;
+
+static void add_proc(unsigned gi, pid_t pid, const char *user, const char *name, const char *cmd,
+                     bool ours, double gib)
+{
+	struct snap_proc *p = snapshot_add_proc(&m.snap);
+	p->gpu = gi;
+	p->pid = pid;
+	p->starttime = 1000u + (uint64_t)pid;
+	p->uid = ours ? 1000 : 1001;
+	p->flags = PF_USED_VALID | PF_START_VALID | PF_UID_VALID;
+	if (ours)
+		p->flags |= PF_SAME_USER | PF_NAME_VALID | PF_CMD_VALID;
+	p->type = PROC_COMPUTE;
+	p->used = (uint64_t)(gib * GIB);
+	snprintf(p->user, sizeof(p->user), "%s", user);
+	snprintf(p->name, sizeof(p->name), "%s", ours ? name : "");
+	snprintf(p->cmd, sizeof(p->cmd), "%s", ours ? cmd : "");
+}
+
+/* Two H200s: on GPU 0 a growing training run (the culprit), a vLLM server
+ * and a process with a CJK and emoji name; on GPU 1 another user's job. */
+static void fill(int tick)
+{
+	snapshot_reset(&m.snap);
+	m.snap.time = 1767268867.0 + tick; /* 2026-01-01 12:01:07 UTC */
+	m.snap.driver_valid = true;
+	snprintf(m.snap.driver_version, sizeof(m.snap.driver_version), "580.95.05");
+	for (unsigned i = 0; i < 2; i++) {
+		struct snap_gpu *g = snapshot_add_gpu(&m.snap);
+		g->index = i;
+		g->valid = GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE | GM_NAME;
+		snprintf(g->name, sizeof(g->name), "NVIDIA H200");
+		g->mem_total = (uint64_t)(140.4 * GIB);
+		g->mem_used = (uint64_t)((i ? 38.2 : 110.0 + tick) * GIB);
+		g->mem_free = g->mem_total - g->mem_used;
+	}
+	add_proc(0, 4242, "ana", "python", "python train.py --bs 64", true, 55.0 + tick);
+	add_proc(0, 3131, "ana", "vllm", "vllm serve meta-llama/Llama-3-70B", true, 44.0);
+	add_proc(0, 777, "ana", "训练🚀モデル", "训练🚀モデル --epochs 3", true, 2.5);
+	add_proc(1, 5120, "bob", "", "", false, 38.2);
+	add_proc(1, 88, "ana", "jupyter", "", true, 0.5);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	model_init(&m, 16);
+	for (int t = 0; t <= 6; t++) {
+		fill(t);
+		model_update(&m, 100.0 + t);
+	}
+	struct model_gpu *g0 = model_gpu_find(&m, 0), *g1 = model_gpu_find(&m, 1);
+	g0->analysed = g1->analysed = true;
+	g0->an = (struct pred_output){.phase = PHASE_GROWING,
+	                              .rate_mb_s = 212.0,
+	                              .has_oom = true,
+	                              .low_s = 60,
+	                              .high_s = 120,
+	                              .confidence = 0.6,
+	                              .culprit_pid = 4242,
+	                              .culprit_starttime = 1000 + 4242};
+	g1->an = (struct pred_output){.phase = PHASE_STABLE};
+	static const enum vt_phase ph[] = {PHASE_GROWING, PHASE_STABLE, PHASE_VOLATILE,
+	                                   PHASE_SHRINKING, PHASE_STABLE};
+	static const double rate[] = {212.0, 0.0, -3.5, -1.2, 0.0};
+	static const enum surv_verdict v[] = {SURV_OOM, SURV_OK, SURV_TIGHT, SURV_OK, SURV_OK};
+	for (size_t k = 0; k < m.snap.nprocs; k++) {
+		struct model_proc *p = m.proc_of_snap[k];
+		p->analysed = true;
+		p->an.phase = ph[k];
+		p->an.rate_mb_s = rate[k];
+		p->verdict = v[k];
+	}
+	memset(&st, 0, sizeof(st));
+	st.m = &m;
+	st.cfg = &cfg;
+	st.now = 1000.0;
+	st.speed = 1.0;
+	snprintf(st.host, sizeof(st.host), "gpu-node-3");
+	st.sort = UI_SORT_MEM;
+	ui_rows_build(&st);
+	ui_select(&st, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ui_state_free(&st);
+	model_free(&m);
+	return 0;
+}
+
+static void reset_view(void)
+{
+	st.mode = UI_MAIN;
+	st.filter[0] = '\0';
+	st.accessible = false;
+	st.scroll = 0;
+	st.sort = UI_SORT_MEM;
+	ui_rows_build(&st);
+	ui_select(&st, 0);
+}
+
+static void check_golden(const struct canvas *c, const char *name)
+{
+	char *g = screenshot_golden(c);
+	assert_true(golden_check(name, g));
+	free(g);
+}
+
+static bool has_text(const struct canvas *c, const char *needle)
+{
+	char *t = screenshot_text(c);
+	bool found = strstr(t, needle) != NULL;
+	free(t);
+	return found;
+}
+
+static void test_header(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(120, 1);
+	struct ui_rect r = {0, 0, 120, 1};
+	ui_draw_header(c, r, &st);
+	check_golden(c, "panel_header");
+	assert_true(has_text(c, " vramtop 0.1.0  gpu-node-3  driver 580.95.05  2 GPUs  every 1 s"));
+	assert_string_equal(canvas_cell(c, 119, 0)->text, "t"); /* "q quit" at the right */
+	st.replay = true;
+	st.speed = 10;
+	st.trace_first = m.snap.time - 83;
+	st.trace_last = m.snap.time - 83 + 300;
+	canvas_resize(c, 120, 1);
+	ui_draw_header(c, r, &st);
+	check_golden(c, "panel_header_replay");
+	assert_true(has_text(c, "REPLAY 10×"));
+	assert_true(has_text(c, "12:01:13 UTC"));
+	assert_true(has_text(c, "1:23 / 5:00"));
+	st.paused = true;
+	canvas_resize(c, 120, 1);
+	ui_draw_header(c, r, &st);
+	check_golden(c, "panel_header_paused");
+	assert_true(has_text(c, "PAUSED"));
+	assert_false(has_text(c, "REPLAY"));
+	st.replay = st.paused = false;
+	canvas_free(c);
+}
+
+static void test_notices(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(120, 1);
+	ui_notice(&st, "config reloaded: refresh_rate 1 → 2 s");
+	ui_notice(&st, "GPU 1 lost: fell off the bus");
+	snprintf(st.status, sizeof(st.status), "SIGTERM sent to 4242");
+	ui_draw_notices(c, (struct ui_rect){0, 0, 120, 1}, &st);
+	check_golden(c, "panel_notices");
+	/* newest first, after the status */
+	assert_true(has_text(c, "SIGTERM sent to 4242 · GPU 1 lost: fell off the bus · config"));
+	st.nnotices = 0;
+	st.status[0] = '\0';
+	canvas_free(c);
+}
+
+static void test_footer(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(130, 1);
+	struct ui_rect r = {0, 0, 130, 1};
+	cfg.enable_kill = true;
+	ui_draw_footer(c, r, &st);
+	check_golden(c, "panel_footer");
+	assert_true(has_text(c, "  ↑↓ select  ⏎ details  / filter  < > sort  k kill  t theme  "
+	                        "s screenshot  ? help  q quit"));
+	cfg.enable_kill = false;
+	canvas_resize(c, 130, 1);
+	ui_draw_footer(c, r, &st);
+	assert_false(has_text(c, "kill"));
+	cfg.enable_kill = true;
+	st.replay = true;
+	canvas_resize(c, 130, 1);
+	ui_draw_footer(c, r, &st);
+	check_golden(c, "panel_footer_replay");
+	assert_true(
+	    has_text(c, "< > sort  space pause  +/- speed  ←→ seek  n/N next/prev  k kill"));
+	/* help and quit keep their place at the end when the rest is cut */
+	assert_true(has_text(c, "? help  q quit\n"));
+	st.paused = true;
+	canvas_resize(c, 130, 1);
+	ui_draw_footer(c, r, &st);
+	assert_true(has_text(c, "space resume  +/- speed"));
+	st.paused = false;
+	st.mode = UI_KILL_CONFIRM;
+	canvas_resize(c, 130, 1);
+	ui_draw_footer(c, r, &st);
+	assert_true(has_text(c, "y yes  n no  Esc cancel"));
+	st.replay = false;
+	st.mode = UI_MAIN;
+	canvas_free(c);
+}
+
+static void test_detail(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(110, 14);
+	st.mode = UI_DETAIL;
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	check_golden(c, "panel_detail");
+	assert_true(has_text(c, "PID 4242 · python train.py --bs 64"));
+	assert_true(has_text(c, "─ Esc ╮"));
+	assert_true(has_text(c, "user ana · seen for 6 s · compute · GPU 0"));
+	assert_true(has_text(
+	    c, "verdict OOM in ~1–2 min: growing, and the GPU's free memory runs out first"));
+	assert_true(has_text(c, "breakdown (estimate): —"));
+	assert_true(has_text(c, "framework —"));
+	assert_true(has_text(c, "deep mode —"));
+	assert_true(has_text(c, "▁")); /* its own history, growing */
+	assert_true(has_text(c, "█"));
+	st.mode = UI_MAIN;
+	canvas_free(c);
+}
+
+static void test_help(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(120, 40);
+	ui_draw_help(c, (struct ui_rect){0, 0, 120, 40}, &st);
+	check_golden(c, "panel_help_120x40");
+	/* every key with help text is listed, label and help, whole */
+	size_t n;
+	const struct ui_key *k = ui_keys(&n);
+	size_t listed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!k[i].help)
+			continue;
+		assert_true(has_text(c, k[i].label));
+		assert_true(has_text(c, k[i].help));
+		listed++;
+	}
+	assert_true(listed >= 30);
+	canvas_resize(c, 80, 20);
+	ui_draw_help(c, (struct ui_rect){0, 0, 80, 20}, &st);
+	check_golden(c, "panel_help_80x20");
+	/* small: still a box inside the screen, every label shown */
+	for (size_t i = 0; i < n; i++)
+		if (k[i].help)
+			assert_true(has_text(c, k[i].label));
+	canvas_free(c);
+}
+
+static void test_kill(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(90, 9);
+	struct ui_rect r = {0, 0, 90, 9};
+	st.mode = UI_KILL_CONFIRM;
+	st.kill.id = (struct ui_ident){true, 0, 4242, 1000 + 4242};
+	snprintf(st.kill.name, sizeof(st.kill.name), "python train.py --bs 64");
+	snprintf(st.kill.user, sizeof(st.kill.user), "ana");
+	st.kill.used = (uint64_t)(61.2 * GIB);
+	st.kill.age_s = 2 * 3600 + 14 * 60;
+	ui_draw_kill(c, r, &st);
+	check_golden(c, "panel_kill_confirm");
+	assert_true(has_text(c, "Send SIGTERM to PID 4242?"));
+	assert_true(has_text(c, "python train.py --bs 64 · user ana · 2 h 14 min old"));
+	assert_true(has_text(c, "holds 61.2 GiB on GPU 0"));
+	assert_true(has_text(c, "[y] yes   [n] no   (logged to ~/.local/share/vramtop/audit.log)"));
+	st.mode = UI_KILL_ESCALATE;
+	st.kill.sent_at = st.now - 5;
+	canvas_resize(c, 90, 9);
+	ui_draw_kill(c, r, &st);
+	check_golden(c, "panel_kill_escalate");
+	assert_true(has_text(c, "PID 4242 still running after 5 s — send SIGKILL?"));
+	/* not in a kill mode: nothing drawn */
+	st.mode = UI_MAIN;
+	canvas_resize(c, 90, 9);
+	ui_draw_kill(c, r, &st);
+	assert_false(has_text(c, "SIG"));
+	canvas_free(c);
+}
+
+static void test_too_small(void **state)
+{
+	(void)state;
+	struct canvas *c = canvas_new(36, 8);
+	ui_draw_too_small(c, (struct ui_rect){0, 0, 36, 8});
+	check_golden(c, "panel_too_small");
+	assert_true(has_text(c, "terminal too small (40×10 needed)"));
+	assert_true(has_text(c, "this one is 36×8"));
+	canvas_free(c);
+}
+
+/* No key means two things where both apply; every action has a key. */
+static void test_key_table(void **state)
+{
+	(void)state;
+	size_t n;
+	const struct ui_key *k = ui_keys(&n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned mi = k[i].modes ? k[i].modes : 1u << UI_MAIN;
+		assert_non_null(k[i].label);
+		for (size_t j = i + 1; j < n; j++) {
+			unsigned mj = k[j].modes ? k[j].modes : 1u << UI_MAIN;
+			if (k[i].key == k[j].key && (mi & mj))
+				fail_msg("key %s bound to actions %d and %d", k[i].label,
+				         k[i].action, k[j].action);
+		}
+	}
+	for (int a = UA_QUIT; a <= UA_PREV_EVENT; a++) {
+		bool bound = false;
+		for (size_t i = 0; i < n; i++)
+			bound |= (int)k[i].action == a;
+		if (!bound)
+			fail_msg("action %d has no key", a);
+	}
+}
+
+typedef void (*draw_fn)(struct canvas *, struct ui_rect, const struct ui_state *);
+
+static void draw_detail_w(struct canvas *c, struct ui_rect r, const struct ui_state *s)
+{
+	ui_draw_detail(c, r, s);
+}
+
+static void draw_kill_w(struct canvas *c, struct ui_rect r, const struct ui_state *s)
+{
+	ui_draw_kill(c, r, s);
+}
+
+static void draw_small_w(struct canvas *c, struct ui_rect r, const struct ui_state *s)
+{
+	(void)s;
+	ui_draw_too_small(c, r);
+}
+
+/* Nothing is written outside each widget's rectangle, at several sizes. */
+static void test_stays_inside(void **state)
+{
+	(void)state;
+	reset_view();
+	st.replay = true;
+	st.mode = UI_KILL_CONFIRM;
+	ui_notice(&st, "a notice long enough to be cut by a narrow rectangle, which it must be");
+	static const draw_fn fns[] = {ui_draw_header, ui_draw_notices, ui_draw_footer,
+	                              draw_detail_w,  ui_draw_help,    draw_kill_w,
+	                              draw_small_w};
+	static const struct ui_rect rects[] = {
+	    {4, 3, 60, 1}, {4, 3, 150, 20}, {2, 1, 30, 8}, {5, 5, 12, 3}, {3, 2, 1, 1}};
+	struct canvas *c = canvas_new(1, 1);
+	for (size_t f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
+		for (size_t k = 0; k < sizeof(rects) / sizeof(rects[0]); k++) {
+			struct ui_rect r = rects[k];
+			struct canvas_style mark = canvas_style_fg(canvas_role(THEME_BADGE), 0);
+			canvas_resize(c, 160, 26);
+			canvas_fill(c, (struct ui_rect){0, 0, 160, 26}, "x", mark);
+			fns[f](c, r, &st);
+			for (int y = 0; y < 26; y++)
+				for (int x = 0; x < 160; x++) {
+					if (ui_rect_contains(r, x, y))
+						continue;
+					const struct canvas_cell *cell = canvas_cell(c, x, y);
+					if (strcmp(cell->text, "x") != 0 ||
+					    !canvas_style_equal(cell->style, mark))
+						fail_msg(
+						    "widget %zu wrote (%d, %d) outside rect %zu", f,
+						    x, y, k);
+				}
+		}
+	}
+	st.replay = false;
+	st.mode = UI_MAIN;
+	st.nnotices = 0;
+	canvas_free(c);
+}
+
+/* A frame's widgets allocate nothing: drawing is pure. */
+static void test_no_alloc(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(200, 50);
+	struct layout l = layout_compute(200, 50, 2, LAYOUT_AUTO);
+	struct ui_rect scr = {0, 0, 200, 50};
+	st.replay = true;
+	st.mode = UI_KILL_ESCALATE;
+	ui_notice(&st, "a notice");
+	size_t before = alloc_calls;
+	for (int i = 0; i < 3; i++) {
+		ui_draw_header(c, l.header, &st);
+		ui_draw_table(c, l.table, l.kind, &st);
+		ui_draw_notices(c, l.notices, &st);
+		ui_draw_footer(c, l.footer, &st);
+		ui_draw_detail(c, scr, &st);
+		ui_draw_help(c, scr, &st);
+		ui_draw_kill(c, scr, &st);
+		ui_draw_too_small(c, scr);
+	}
+	assert_int_equal(alloc_calls - before, 0);
+	st.replay = false;
+	st.mode = UI_MAIN;
+	st.nnotices = 0;
+	canvas_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_header),       cmocka_unit_test(test_notices),
+	    cmocka_unit_test(test_footer),       cmocka_unit_test(test_detail),
+	    cmocka_unit_test(test_help),         cmocka_unit_test(test_kill),
+	    cmocka_unit_test(test_too_small),    cmocka_unit_test(test_key_table),
+	    cmocka_unit_test(test_stays_inside), cmocka_unit_test(test_no_alloc),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
