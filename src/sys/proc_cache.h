@@ -13,7 +13,7 @@
 #include "sys/proc_resolve.h"
 
 #define PROC_CACHE_MAX     1024 /* processes remembered (and pidfds held) at most */
-#define PROC_CACHE_REFRESH 16   /* re-read a cached process every N refreshes */
+#define PROC_CACHE_REFRESH 64   /* re-read a cached process every N refreshes (names change only on exec) */
 
 struct proc_cache;
 

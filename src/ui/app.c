@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,15 @@ struct ui_app {
 static struct ui_app *app_of(struct sink *s)
 {
 	return (struct ui_app *)s;
+}
+
+/* A message on the status line, cut to fit. */
+__attribute__((format(printf, 2, 3))) static void status(struct ui_app *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->st.status, sizeof(a->st.status), fmt, ap);
+	va_end(ap);
 }
 
 static void draw(struct ui_app *a)
@@ -178,8 +188,15 @@ static int write_private(const char *path, const char *text, char *err, size_t e
 	if (fd < 0)
 		return -1;
 	int rc = outfile_append(fd, text, strlen(text));
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (rc < 0) {
+		int e = errno;
+		vt_strlcpy(err, path, errlen);
+		size_t n = strlen(err);
+		if (n + 3 < errlen) {
+			memcpy(err + n, ": ", 3);
+			vt_strlcpy(err + n + 2, strerror(e), errlen - n - 2);
+		}
+	}
 	close(fd);
 	return rc;
 }
@@ -221,10 +238,9 @@ static void screenshot(struct ui_app *a)
 	free(svg);
 	free(txt);
 	if (rc == 0)
-		snprintf(a->st.status, sizeof(a->st.status), "screenshot saved: %s.svg and .txt",
-		         base);
+		status(a, "screenshot saved: %s.svg and .txt", base);
 	else
-		snprintf(a->st.status, sizeof(a->st.status), "screenshot failed: %s", err);
+		status(a, "screenshot failed: %s", err);
 }
 
 /* ---- actions ------------------------------------------------------------------ */

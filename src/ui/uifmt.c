@@ -66,7 +66,7 @@ char *uifmt_range(char *buf, size_t len, double low_s, double high_s)
 {
 	if (!isfinite(low_s) || !isfinite(high_s) || low_s < 0)
 		low_s = high_s = 0;
-	if (high_s < 120)
+	if (high_s <= 120)
 		snprintf(buf, len, "~%.0f–%.0f s", low_s, high_s);
 	else if (high_s < 7200)
 		snprintf(buf, len, "~%.0f–%.0f min", floor(low_s / 60), ceil(high_s / 60));

@@ -279,6 +279,32 @@ FAKE_API nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t dev, int sensor, uns
 	return metric_u32(FN_nvmlDeviceGetTemperature, dev, M_TEMP, temp);
 }
 
+/* nvtop asks these (it refuses to start without the threshold symbol); a
+ * board without the figures answers NOT_SUPPORTED, as the simulator does. */
+FAKE_API nvmlReturn_t nvmlDeviceGetTemperatureThreshold(nvmlDevice_t dev, int type,
+                                                        unsigned int *temp)
+{
+	struct fake_gpu *g;
+	double t;
+	(void)type;
+	(void)temp;
+	nvmlReturn_t r = fake_enter_dev(FN_nvmlDeviceGetTemperatureThreshold, dev, &g, &t);
+	return r ? r : NVML_ERROR_NOT_SUPPORTED;
+}
+
+FAKE_API nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t dev, void *samples,
+                                                      unsigned int *count,
+                                                      unsigned long long since)
+{
+	struct fake_gpu *g;
+	double t;
+	(void)samples;
+	(void)count;
+	(void)since;
+	nvmlReturn_t r = fake_enter_dev(FN_nvmlDeviceGetProcessUtilization, dev, &g, &t);
+	return r ? r : NVML_ERROR_NOT_SUPPORTED;
+}
+
 static nvmlReturn_t clock_query(enum fake_fn fn, nvmlDevice_t dev, int type, int base,
                                 unsigned int *mhz)
 {

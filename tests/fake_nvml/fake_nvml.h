@@ -41,6 +41,8 @@
 	X(nvmlDeviceGetEncoderUtilization)                                                         \
 	X(nvmlDeviceGetDecoderUtilization)                                                         \
 	X(nvmlDeviceGetTemperature)                                                                \
+	X(nvmlDeviceGetTemperatureThreshold)                                                       \
+	X(nvmlDeviceGetProcessUtilization)                                                         \
 	X(nvmlDeviceGetPowerUsage)                                                                 \
 	X(nvmlDeviceGetEnforcedPowerLimit)                                                         \
 	X(nvmlDeviceGetPowerManagementLimit)                                                       \
