@@ -9,11 +9,13 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--model", default="llama-3-8b")
 ap.add_argument("--batch-size", type=int, default=64)
 ap.add_argument("--leak-mb", type=float, default=60.0, help="MB kept per step")
+ap.add_argument("--weights-gb", type=float, default=16.0)
+ap.add_argument("--optim-gb", type=float, default=8.0)
 args = ap.parse_args()
 G, M = 2**30, 2**20
 dev = "cuda"
-weights = torch.empty(16 * G, dtype=torch.uint8, device=dev)  # 8B params in bf16
-optim = torch.empty(8 * G, dtype=torch.uint8, device=dev)
+weights = torch.empty(int(args.weights_gb * G), dtype=torch.uint8, device=dev)
+optim = torch.empty(int(args.optim_gb * G), dtype=torch.uint8, device=dev)
 history = []
 print(f"start {time.time():.3f}", flush=True)
 step = 0

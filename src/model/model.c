@@ -21,7 +21,8 @@ struct pmap_slot {
 
 struct pmap {
 	struct pmap_slot *s;
-	size_t cap, n; /* cap: a power of two */
+	size_t cap, n;       /* cap: a power of two */
+	unsigned long steps; /* probes beyond the first, for the linear-time test */
 };
 
 struct model_priv {
@@ -45,15 +46,17 @@ static uint64_t mix(uint64_t a, uint64_t b, uint64_t c)
 	return h * 0xd6e8feb86659fd93ull;
 }
 
-static size_t pmap_pos(const struct pmap *p, uint64_t a, uint64_t b, uint64_t c)
+static size_t pmap_pos(struct pmap *p, uint64_t a, uint64_t b, uint64_t c)
 {
 	size_t i = (size_t)mix(a, b, c) & (p->cap - 1);
-	while (p->s[i].v && !(p->s[i].k0 == a && p->s[i].k1 == b && p->s[i].k2 == c))
+	while (p->s[i].v && !(p->s[i].k0 == a && p->s[i].k1 == b && p->s[i].k2 == c)) {
 		i = (i + 1) & (p->cap - 1);
+		p->steps++;
+	}
 	return i;
 }
 
-static void *pmap_get(const struct pmap *p, uint64_t a, uint64_t b, uint64_t c)
+static void *pmap_get(struct pmap *p, uint64_t a, uint64_t b, uint64_t c)
 {
 	return p->cap ? p->s[pmap_pos(p, a, b, c)].v : NULL;
 }
@@ -331,8 +334,10 @@ static void gpu_procs(struct model *m, struct model_gpu *g, size_t from, size_t 
 		struct model_proc *p = NULL;
 		if (n < nprev && prev[n]->pid == sp->pid && prev[n]->starttime == st)
 			p = prev[n];
-		else
+		else {
 			p = pmap_get(&m->priv->rows, g->index, (uint64_t)sp->pid, st);
+			m->stats.lookups++;
+		}
 		if (p && p->last_tick == m->tick && p->present) {
 			/* listed twice in one sample: one row, the larger count */
 			if (sp->used > p->used && (sp->flags & PF_USED_VALID))
@@ -413,6 +418,7 @@ void model_update(struct model *m, double t_mono)
 			if (v->prev[j]->last_tick != m->tick)
 				row_retire(m, v->prev[j]);
 	}
+	m->stats.hash_steps = v->rows.steps + v->idents.steps;
 	/* A sample whose processes are not grouped by GPU (not from our
 	 * sources): whatever is left has no row. */
 	for (; k < m->snap.nprocs; k++)

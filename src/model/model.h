@@ -96,6 +96,8 @@ struct model_gpu {
 struct model_stats {
 	unsigned long rows_created, rows_retired, idents_created;
 	unsigned long dropped_gone; /* rows absent from /proc, dropped */
+	unsigned long lookups;      /* rows looked up in the hash map (not found by order) */
+	unsigned long hash_steps;   /* probes beyond the first in the hash maps */
 };
 
 struct model {

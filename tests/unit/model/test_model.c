@@ -135,17 +135,16 @@ static void test_gpu_lost_and_back(void **state)
 	model_free(&m);
 }
 
-/* 16k processes, reversed every tick: a linear update (a quadratic one
- * took seconds here). */
+/* 16k processes, their order reversed every tick: each is found through
+ * the hash map in O(1) -- counted in probes, not timed (this VM is noisy).
+ * A quadratic re-sync would take ~n/2 comparisons per process. */
 static void test_order_change_is_linear(void **state)
 {
 	(void)state;
-	enum { N = 16384 };
+	enum { N = 16384, TICKS = 4 };
 	struct model m;
 	model_init(&m, 4);
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int t = 0; t < 4; t++) {
+	for (int t = 0; t < TICKS; t++) {
 		begin(&m, t);
 		gpu(&m, 0, GPU_STATE_OK, 10);
 		for (int k = 0; k < N; k++) {
@@ -154,13 +153,13 @@ static void test_order_change_is_linear(void **state)
 		}
 		model_update(&m, t);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	assert_int_equal(m.stats.rows_created, N);
 	assert_int_equal(model_nprocs(&m), N);
 	for (size_t k = 0; k < N; k++) /* every row found its own process */
 		assert_int_equal(m.proc_of_snap[k]->pid, m.snap.procs[k].pid);
-	assert_true(s < 0.5);
+	assert_true(m.stats.lookups >= (unsigned long)N * (TICKS - 1) - 2);
+	/* extra probes per hash operation (lookups, inserts, ident maps) */
+	assert_true(m.stats.hash_steps < 4ul * N * TICKS);
 	model_free(&m);
 }
 

@@ -243,7 +243,7 @@ static void test_detail(void **state)
 	assert_true(has_text(c, "─ Esc ╮"));
 	assert_true(has_text(c, "user ana · seen for 6 s · compute · GPU 0"));
 	assert_true(has_text(
-	    c, "verdict OOM in ~1–2 min: growing, and the GPU's free memory runs out first"));
+	    c, "verdict OOM in ~60–120 s: growing, and the GPU's free memory runs out first"));
 	assert_true(has_text(c, "breakdown (estimate): —"));
 	assert_true(has_text(c, "framework —"));
 	assert_true(has_text(c, "deep mode —"));
