@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 # Link-time optimisation: ~8 % off `vramtop analyze` of a large trace (docs/PERFORMANCE.md).
 MESON_FLAGS ?= -Db_lto=true
 
-.PHONY: all deps setup demo check check-asan fuzz install clean bench lint
+.PHONY: all deps setup demo check check-asan fuzz install clean bench lint golden screenshots
 
 all: setup
 	ninja -C $(BUILD)
@@ -59,3 +59,19 @@ lint: all
 	  -I src -D_GNU_SOURCE --suppress=missingIncludeSystem src/
 	ls src/*.c src/*/*.c | xargs -P2 -n4 clang-tidy -p $(BUILD) --quiet
 	@echo "lint: clean"
+
+# Rewrite the UI's golden canvases (tests/unit/ui/golden/) from the current
+# code; review their diff before committing.
+golden: all
+	VT_GOLDEN_UPDATE=1 meson test -C $(BUILD) --no-rebuild --suite ui >/dev/null || true
+	meson test -C $(BUILD) --no-rebuild --suite ui
+	git status --short tests/unit/ui/golden/
+
+# README's screenshots: the demo trace's OOM warning in every theme, SVG and
+# PNG (rsvg-convert) in docs/screenshots/.
+SHOT_TRACE ?= examples/demo.jsonl.gz
+SHOT_AT ?= 24
+screenshots: all
+	mkdir -p docs/screenshots
+	$(BUILD)/bench/ui_shots $(SHOT_TRACE) $(SHOT_AT) 160 45 docs/screenshots
+	for f in docs/screenshots/*.svg; do rsvg-convert -o $${f%.svg}.png $$f; done

@@ -268,7 +268,7 @@ def _():
 
 @case("the demo shows an OOM warning with its culprit, in bold red, and the culprit row")
 def _():
-    s = Screen(["--demo", "--speed", "20"])
+    s = Screen(["--demo", "--speed", "4"])
     try:
         t = s.wait(r"!!! OOM in ~", 20)
         line = [l for l in t.splitlines() if "!!! OOM" in l][0]
