@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -56,9 +57,21 @@ static void index_put(struct proc_cache *c, size_t i)
 	c->e[i].slot = s;
 }
 
+size_t proc_cache_cap(unsigned long long nofile)
+{
+	unsigned long long reserve = nofile / 4 > PROC_CACHE_FD_RESERVE ? nofile / 4 : PROC_CACHE_FD_RESERVE;
+	if (nofile <= reserve)
+		return 0;
+	return nofile - reserve < PROC_CACHE_MAX ? (size_t)(nofile - reserve) : PROC_CACHE_MAX;
+}
+
 struct proc_cache *proc_cache_new(const struct proc_resolve_opts *o)
 {
 	struct proc_cache *c = xcalloc(1, sizeof(*c));
+	struct rlimit rl;
+	c->stats.cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	                       ? proc_cache_cap((unsigned long long)rl.rlim_cur)
+	                       : PROC_CACHE_MAX;
 	c->o = *o;
 	c->enabled = o->proc_root && strcmp(o->proc_root, "/proc") == 0;
 	c->e = xcalloc((size_t)PROC_CACHE_MAX, sizeof(*c->e));
@@ -92,7 +105,7 @@ static void remember(struct proc_cache *c, struct entry *e, const struct snap_pr
 	if (!(p->flags & PF_START_VALID) || proc_identity_pidfd(c->o.proc_root, &id, &fd) != VT_OK)
 		return; /* not cacheable: resolved afresh next time */
 	if (!e) {
-		if (c->n == PROC_CACHE_MAX) {
+		if (c->n >= c->stats.cap) {
 			close(fd);
 			return;
 		}

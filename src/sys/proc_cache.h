@@ -13,13 +13,20 @@
 #include "sys/proc_resolve.h"
 
 #define PROC_CACHE_MAX     1024 /* processes remembered (and pidfds held) at most */
+/* fds left for everything else (traces, sockets, scrapes, clients): a
+ * quarter of RLIMIT_NOFILE, at least PROC_CACHE_FD_RESERVE */
+#define PROC_CACHE_FD_RESERVE 64
 #define PROC_CACHE_REFRESH 64   /* re-read a cached process every N refreshes (names change only on exec) */
 
 struct proc_cache;
 
 struct proc_cache_stats {
 	unsigned long hits, misses, exited;
+	size_t cap; /* pidfds held at most: PROC_CACHE_MAX, or less under RLIMIT_NOFILE */
 };
+
+/* The pidfds a cache may hold under a soft RLIMIT_NOFILE of nofile. */
+size_t proc_cache_cap(unsigned long long nofile);
 
 /* o is copied (proc_root must outlive the cache). Never NULL. */
 struct proc_cache *proc_cache_new(const struct proc_resolve_opts *o);
