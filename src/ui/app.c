@@ -447,7 +447,6 @@ static void on_input(struct loop *l, int fd, unsigned revents, void *arg)
 	struct term_key k;
 	(void)l;
 	(void)fd;
-	(void)revents;
 	bool any = false;
 	while (term_read_key(a->term, &k)) {
 		any = true;
@@ -478,6 +477,8 @@ static void on_input(struct loop *l, int fd, unsigned revents, void *arg)
 	}
 	if (any)
 		draw(a);
+	else if (revents & LOOP_ERR)
+		act(a, UA_QUIT); /* the terminal hung up (its pty is gone): nothing to draw on */
 }
 
 static void on_winch(struct loop *l, int signo, void *arg)

@@ -266,6 +266,34 @@ def _():
         s.close()
 
 
+@case("the terminal goes away (tmux killed): vramtop exits instead of spinning")
+def _():
+    procs = Procs()
+    s = Screen(["-r", "0.5"], env=sim("basic_2gpu.json", procs))
+    try:
+        s.wait(r"GPU 1")
+        shell = tmux("list-panes", "-t", "t", "-F", "#{pane_pid}").stdout.split()[0]
+        kids = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
+        assert kids, "no vramtop under the pane's shell"
+        pid = int(kids[0])
+        assert os.path.basename(os.readlink("/proc/%d/exe" % pid)) == "vramtop"
+        tmux("kill-server", check=False)
+        t0 = time.time()
+        while os.path.exists("/proc/%d" % pid) and time.time() - t0 < 5:
+            stat = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+            if stat[0] == "Z":
+                break
+            time.sleep(0.1)
+        alive = os.path.exists("/proc/%d" % pid) and \
+            open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] != "Z"
+        if alive:
+            os.kill(pid, signal.SIGKILL)
+        assert not alive, "vramtop still running 5 s after its terminal went away"
+    finally:
+        s.close()
+        procs.close()
+
+
 @case("the demo shows an OOM warning with its culprit, in bold red, and the culprit row")
 def _():
     s = Screen(["--demo", "--speed", "4"])
