@@ -113,6 +113,7 @@ void nvml_knobs_default(struct nvml_knobs *k)
 {
 	k->pcie_interval_s = 5.0;
 	k->sleep_ms = NULL; /* retries on the caller's timer (VT_AGAIN) */
+	k->lost_retry_s = 5.0;
 }
 
 const char *nvml_errstr(const struct nvml_source *s, int rc)

@@ -169,6 +169,9 @@ struct nvml_knobs {
 	 * timer (retry_delay) before calling again; set: a blocking sleep inside
 	 * the call (tests, and callers without a loop). */
 	void (*sleep_ms)(unsigned int ms);
+	/* A lost GPU is asked for a new handle every lost_retry_s: a GPU that a
+	 * reset brought back is shown again. */
+	double lost_retry_s;
 };
 
 void nvml_knobs_default(struct nvml_knobs *k);
@@ -206,7 +209,8 @@ struct nvml_name {
 struct nvml_gpu {
 	struct nvml_device *dev; /* NULL until a handle was obtained */
 	struct snap_gpu tmpl;    /* static part, copied into every snapshot */
-	bool lost;               /* GPU_IS_LOST seen: never called again */
+	bool lost;               /* GPU_IS_LOST seen: only reopened, every knobs.lost_retry_s */
+	double lost_tried;       /* monotonic time of the last reopen attempt */
 	uint32_t unsupported;
 	unsigned char *raw; /* raw_cap records of NVML_PROC_STRIDE_MAX bytes */
 	unsigned int raw_cap;
@@ -251,8 +255,9 @@ struct nvml_source {
 
 /* nvml.c: gets the handle of GPU i and reads its static facts into tmpl. */
 void nvml_gpu_open(struct nvml_source *s, unsigned int i);
-/* GPU_IS_LOST seen during `what`: g is LOST from now on and never called again
- * (a GPU off the bus needs a reset and a new handle; restart vramtop). */
+/* GPU_IS_LOST seen during `what`: g is LOST, and no call is made on its old
+ * handle again (a GPU off the bus needs a reset and a new handle: the sample
+ * asks for one every knobs.lost_retry_s). */
 void nvml_gpu_mark_lost(struct nvml_gpu *g, const char *what);
 
 /* nvml_sample.c */

@@ -310,6 +310,44 @@ static void gpu_pcie(struct nvml_source *s, struct nvml_gpu *g, struct snap_gpu 
 	pthread_mutex_unlock(&s->pcie_mu);
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A lost GPU asks for a new handle every knobs.lost_retry_s. One that answers
+ * again (a reset brought it back) has its facts read afresh and is handed to
+ * the PCIe sampler; one that does not stays lost with its first message. */
+static void gpu_reopen(struct nvml_source *s, unsigned int idx)
+{
+	struct nvml_gpu *g = &s->gpus[idx];
+	double now = mono_s();
+	if (g->lost_tried == 0)
+		g->lost_tried = now; /* lost just now: the first try one interval later */
+	if (s->knobs.lost_retry_s <= 0 || now - g->lost_tried < s->knobs.lost_retry_s)
+		return;
+	g->lost_tried = now;
+	struct snap_gpu was = g->tmpl;
+	g->lost = false;
+	g->dev = NULL;
+	g->tmpl.valid = 0;
+	nvml_gpu_open(s, idx);
+	if (g->lost || !g->dev) {
+		g->lost = true;
+		g->dev = NULL;
+		g->tmpl = was;
+		return;
+	}
+	g->lost_tried = 0;
+	g->unsupported = 0;
+	pthread_mutex_lock(&s->pcie_mu);
+	if (s->pcie_devs)
+		s->pcie_devs[idx] = g->dev;
+	pthread_mutex_unlock(&s->pcie_mu);
+}
+
 /* Samples GPU g into out; g->rows holds its processes when out->state is OK. */
 static void gpu_sample(struct nvml_source *s, unsigned int idx, struct snap_gpu *out)
 {
@@ -318,6 +356,8 @@ static void gpu_sample(struct nvml_source *s, unsigned int idx, struct snap_gpu 
 	int rc;
 
 	g->nrows = 0;
+	if (g->lost)
+		gpu_reopen(s, idx);
 	if (!g->lost && !g->dev)
 		nvml_gpu_open(s, idx); /* the handle failed before: try again */
 	*out = g->tmpl;

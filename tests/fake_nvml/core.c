@@ -80,7 +80,7 @@ nvmlReturn_t fake_enter(enum fake_fn fn)
 
 nvmlReturn_t fake_gate(enum fake_fn fn, struct fake_gpu *g, double t, bool lookup)
 {
-	if (t >= g->lost_at && !(lookup && g->lost_handle_ok))
+	if (t >= g->lost_at && t < g->back_at && !(lookup && g->lost_handle_ok))
 		return NVML_ERROR_GPU_IS_LOST;
 	if (scenario.nbursts == 0)
 		return NVML_SUCCESS;

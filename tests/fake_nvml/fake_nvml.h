@@ -174,6 +174,7 @@ struct fake_gpu {
 	struct fake_proc *procs; /* owned */
 	size_t nprocs;
 	double lost_at;      /* INFINITY when never */
+	double back_at;      /* answers again from here (INFINITY: never) */
 	bool lost_handle_ok; /* handle lookups still succeed once lost */
 };
 

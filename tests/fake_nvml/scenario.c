@@ -216,6 +216,7 @@ static void gpu_defaults(struct fake_gpu *g, unsigned int i)
 	g->reserved.kind = SERIES_CONST;
 	g->reserved.value = 644939776.0; /* 615 MiB, as 580.159.04 reserves */
 	g->lost_at = HUGE_VAL;
+	g->back_at = HUGE_VAL;
 	for (size_t k = 0; k < N_METRIC_KEYS; k++) {
 		g->metric[metric_keys[k].metric].kind = metric_keys[k].kind;
 		g->metric[metric_keys[k].metric].value = metric_keys[k].def;
@@ -351,7 +352,7 @@ static int parse_fault(struct ctx *c, struct fake_scenario *sc, const cJSON *j, 
 {
 	static const char *const keys[] = {"type",  "gpu",       "at",      "count",
 	                                   "call",  "times",     "extra",   "mode",
-	                                   "error", "handle_ok", "comment", NULL};
+	                                   "error", "handle_ok", "back_at", "comment", NULL};
 	char what[32];
 	snprintf(what, sizeof(what), "faults[%u]", k);
 	const cJSON *it, *type = cJSON_GetObjectItemCaseSensitive(j, "type");
@@ -391,6 +392,11 @@ static int parse_fault(struct ctx *c, struct fake_scenario *sc, const cJSON *j, 
 		sc->gpus[g].lost_at = at;
 		sc->gpus[g].lost_handle_ok =
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "handle_ok"));
+		const cJSON *back = cJSON_GetObjectItemCaseSensitive(j, "back_at");
+		if (back && (!cJSON_IsNumber(back) || !(back->valuedouble > at)))
+			return fail(c, "%s.back_at: a time after \"at\"", what);
+		if (back)
+			sc->gpus[g].back_at = back->valuedouble;
 		return 0;
 	}
 	const cJSON *call = cJSON_GetObjectItemCaseSensitive(j, "call");

@@ -434,6 +434,27 @@ def _():
         procs.close()
 
 
+@case("GPU lost and back: marked lost, retried, shown again with its processes; GPU 0 never stops")
+def _():
+    procs = Procs()
+    try:
+        r = run("gpu_lost_back.json", ["--json-stream", "--duration", "9", "-r", "0.5"], procs)
+        assert r.returncode == 0, r.stderr
+        samples = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        states = [s["gpus"][1]["state"] for s in samples]
+        assert all(s["gpus"][0]["state"] == "ok" for s in samples), "GPU 0 must stay live"
+        assert states[0] == "ok" and "lost" in states, states
+        back = len(states) - states[::-1].index("lost")  # first sample after the last lost one
+        assert back < len(states) and all(x == "ok" for x in states[back:]), states
+        last = samples[-1]["gpus"][1]
+        assert last["total"] and last["used"] == 4 << 30, last
+        assert all("used" not in s["gpus"][1] for s in samples if s["gpus"][1]["state"] == "lost")
+        pids = [p["pid"] for p in samples[-1]["procs"] if p["gpu"] == 1]
+        assert procs.pid(2) in pids, samples[-1]["procs"]
+    finally:
+        procs.close()
+
+
 @case("CSV: a lost GPU's phase and rate are empty, never stable,0.000")
 def _():
     procs = Procs()

@@ -233,10 +233,12 @@ static int f_mig(struct nvml_device *d, unsigned int *cur, unsigned int *pend)
 	return 0;
 }
 
-/* called from the sampler thread: touches nothing the test thread writes */
+/* called from the sampler thread: reads `lost` atomically (the test thread
+ * writes it with __atomic_store_n), touches nothing else the test writes */
 static int f_pcie(struct nvml_device *d, int counter, unsigned int *kbs)
 {
-	(void)d;
+	if (__atomic_load_n(&G(d)->lost, __ATOMIC_SEQ_CST))
+		return NVML_ERROR_GPU_IS_LOST;
 	*kbs = counter == NVML_PCIE_UTIL_TX_BYTES ? 1234 : 5678;
 	return 0;
 }

@@ -277,6 +277,69 @@ static void test_pcie_thread(void **state)
 	source_close(src);
 	snapshot_free(&s);
 }
+/* Samples until want(s) holds, 10 ms apart, at most 3 s; whether it did. */
+static bool sample_until(struct source *src, struct snapshot *s, bool (*want)(const struct snapshot *))
+{
+	for (int i = 0; i < 300; i++) {
+		sample(src, s);
+		if (want(s))
+			return true;
+		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+	}
+	return false;
+}
+static bool gpu1_pcie(const struct snapshot *s)
+{
+	return s->gpus[1].state == GPU_STATE_OK && (s->gpus[1].valid & GM_PCIE_TX);
+}
+static bool gpu1_lost(const struct snapshot *s)
+{
+	return s->gpus[1].state == GPU_STATE_LOST;
+}
+
+/* A GPU that falls off the bus is asked for a new handle every lost_retry_s;
+ * once it answers it is back, with its memory, processes and PCIe figures
+ * (the sampler thread gets the new handle), and GPU 0 never stopped. */
+static void test_gpu_lost_and_back(void **state)
+{
+	(void)state;
+	fake_reset(2);
+	struct nvml_source_opts o = {0};
+	struct nvml_knobs k = {.pcie_interval_s = 0.01, .sleep_ms = fake_sleep, .lost_retry_s = 0.05};
+	struct source *src = NULL;
+	char err[VT_ERRMSG_MAX];
+	assert_int_equal(
+	    nvml_source_open_with(&o, &k, fake_sym, NULL, NULL, &src, err, sizeof(err)), VT_OK);
+	struct snapshot s;
+	snapshot_init(&s);
+	assert_true(sample_until(src, &s, gpu1_pcie));
+	__atomic_store_n(&F.gpu[1].lost, true, __ATOMIC_SEQ_CST);
+	assert_true(sample_until(src, &s, gpu1_lost));
+	assert_false(s.gpus[1].valid & GM_MEM_USED);
+	assert_int_equal(s.gpus[0].state, GPU_STATE_OK);
+	/* the sampler thread meets the loss too and drops its handle */
+	struct nvml_source *ns = container_of(src, struct nvml_source, base);
+	bool dropped = false;
+	for (int i = 0; i < 300 && !dropped; i++) {
+		pthread_mutex_lock(&ns->pcie_mu);
+		dropped = ns->pcie_devs[1] == NULL;
+		pthread_mutex_unlock(&ns->pcie_mu);
+		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+	}
+	assert_true(dropped);
+	/* while lost, a new handle is asked for at most every lost_retry_s */
+	unsigned int opens = F.gpu[1].calls[C_MEM2] + F.gpu[1].calls[C_MEM1];
+	sample(src, &s);
+	assert_int_equal(F.gpu[1].calls[C_MEM2] + F.gpu[1].calls[C_MEM1], opens);
+	__atomic_store_n(&F.gpu[1].lost, false, __ATOMIC_SEQ_CST);
+	assert_true(sample_until(src, &s, gpu1_pcie));
+	assert_true(s.gpus[1].valid & GM_MEM_USED);
+	assert_int_equal(s.gpus[1].error[0], '\0');
+	assert_int_equal(s.gpus[0].state, GPU_STATE_OK);
+	source_close(src);
+	snapshot_free(&s);
+}
+
 static void assert_clean(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
@@ -320,6 +383,7 @@ int main(void)
 	    cmocka_unit_test(test_gpu_lost_isolated),   cmocka_unit_test(test_unknown_retry),
 	    cmocka_unit_test(test_unsupported_metrics), cmocka_unit_test(test_other_users_names),
 	    cmocka_unit_test(test_pcie_thread),
+	    cmocka_unit_test(test_gpu_lost_and_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
