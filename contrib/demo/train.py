@@ -2,7 +2,7 @@
 activations that come and go, and a few tensors a step that are never freed
 (a list that keeps the loss history on the GPU), until it runs out of memory.
 Used to record vramtop's bundled demo (contrib/demo/record.sh)."""
-import argparse, random, sys, time
+import argparse, os, random, sys, time
 import torch
 
 ap = argparse.ArgumentParser()
@@ -17,7 +17,7 @@ dev = "cuda"
 weights = torch.empty(int(args.weights_gb * G), dtype=torch.uint8, device=dev)
 optim = torch.empty(int(args.optim_gb * G), dtype=torch.uint8, device=dev)
 history = []
-print(f"start {time.time():.3f}", flush=True)
+print(f"start {os.getpid()} {time.time():.3f}", flush=True)
 step = 0
 try:
     while True:
@@ -30,6 +30,6 @@ try:
             torch.cuda.empty_cache()
         time.sleep(0.1)
 except torch.OutOfMemoryError:
-    print(f"oom {time.time():.3f} step {step}", flush=True)
+    print(f"oom {os.getpid()} {time.time():.3f} step {step}", flush=True)
     time.sleep(3)
     sys.exit(1)
