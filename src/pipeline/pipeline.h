@@ -37,6 +37,10 @@ struct pipeline {
 	unsigned long values_cleared;  /* impossible values marked invalid */
 	unsigned long segments;        /* replay: segment breaks (analysis restarted) */
 	bool fatal;           /* an essential sink failed: the run ends, status 1 */
+	/* enrichment after the model update, before the analysis (deep mode
+	 * fills the snapshot's processes); NULL: none */
+	void (*enrich)(void *arg, struct model *m);
+	void *enrich_arg;
 };
 
 /* src, an and sinks become the pipeline's. */
