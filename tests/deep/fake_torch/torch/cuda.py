@@ -32,6 +32,18 @@ def memory_stats(device=None):
         return dict(_stats.get(device or 0, _blank()))
 
 
+def memory_stats_as_nested_dict(device=None):
+    """As torch has it: "a.b.c" keys as nested dicts."""
+    out = {}
+    for k, v in memory_stats(device).items():
+        d = out
+        parts = k.split(".")
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+        d[parts[-1]] = v
+    return out
+
+
 def _fake_init(ndev=2):
     global _initialized, _ndev
     with _lock:
