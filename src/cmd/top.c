@@ -548,14 +548,15 @@ static void deep_enrich(void *arg, struct model *m)
 }
 
 /* Deep mode (docs/deep-mode.md): live runs read the sockets of processes
- * that opted in. --once waits a moment for the peers it just connected to
- * send their first figures. */
+ * that opted in. The first tick waits a moment (0.3 s) for the peers just
+ * connected to send their first figures, so --once and the first line of a
+ * recording have them. */
 static void start_deep(struct top *t)
 {
 	t->deep = deep_new(t->loop, NULL, 1.0, deep_say, t);
 	t->p.enrich = deep_enrich;
 	t->p.enrich_arg = t->deep;
-	if (t->once && deep_pending(t->deep))
+	if (deep_pending(t->deep))
 		loop_timer_set(t->sample, 0.3, tick_interval(t));
 }
 
