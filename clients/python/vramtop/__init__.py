@@ -321,10 +321,10 @@ def _observe_ooms(rep):
     if attach is None:
         return
 
-    def observer(device, alloc, device_allocated, device_free):
+    def observer(device, alloc, device_total, device_free):
         try:
             rep.add_event({"type": "oom", "ts": round(time.time(), 3), "cuda_device": _int(device),
-                           "requested": _int(alloc), "device_allocated": _int(device_allocated),
+                           "requested": _int(alloc), "device_total": _int(device_total),
                            "device_free": _int(device_free)})
         except Exception:
             pass

@@ -31,7 +31,14 @@ class _AfterTorch(importlib.abc.MetaPathFinder):
             def create_module(self, s):
                 return inner.create_module(s)
 
+            def __getattr__(self, name):  # anything else is the real loader's
+                return getattr(inner, name)
+
             def exec_module(self, module):
+                # torch sees its real loader (importlib.resources asks it)
+                module.__loader__ = inner
+                if getattr(module, "__spec__", None) is not None:
+                    module.__spec__.loader = inner
                 inner.exec_module(module)
                 try:
                     sys.meta_path.remove(finder)
