@@ -95,7 +95,14 @@ int deep_parse_line(const char *line, size_t len, struct deep_msg *m, char *err,
 		snprintf(err, errlen, "a NUL byte in a line");
 		return VT_ERR;
 	}
-	cJSON *o = cJSON_ParseWithLength(line, len);
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithLengthOpts(line, len, &end, false);
+	while (o && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
+		end++;
+	if (o && end != line + len) { /* one object per line, nothing after it */
+		cJSON_Delete(o);
+		o = NULL;
+	}
 	if (!o) {
 		snprintf(err, errlen, "invalid JSON");
 		return VT_ERR;
