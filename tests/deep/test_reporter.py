@@ -185,6 +185,27 @@ def _():
         c.close()
 
 
+@case("fork: a child exiting (atexit and all) leaves the parent's reporter serving")
+def _():
+    c = Child("""
+        import vramtop
+        assert vramtop.report(0.1)
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)  # runs atexit in the child
+        os.waitpid(pid, 0)
+        ready(); time.sleep(60)
+    """)
+    try:
+        assert c.line() == "ready", c.p.stderr.read()
+        time.sleep(0.3)
+        assert os.path.exists(c.sock()), "the child removed the parent's socket"
+        lines = read_lines(c.sock(), 1)
+        assert lines and lines[0]["pid"] == c.p.pid, lines
+    finally:
+        c.close()
+
+
 @case("SIGTERM: socket removed, the process dies of SIGTERM as before")
 def _():
     c = Child("""

@@ -337,6 +337,7 @@ def _observe_ooms(rep):
 
 
 _prev_term = None
+_registered = [False]
 
 
 def _on_sigterm(signo, frame):
@@ -364,9 +365,35 @@ def _hook_sigterm():
 
 def _at_exit():
     r = _reporter
-    if r is not None:
+    if r is not None and r.pid == os.getpid():
         r.stop()
         r.unlink()
+
+
+def _after_fork_in_child():
+    """A forked child (a DataLoader worker) has no reporter thread, only
+    copies of its descriptors: close them, so that the child neither keeps
+    the parent's socket listening after the parent died nor can stop the
+    parent's thread through the shared pipe. The child may call report()."""
+    global _reporter
+    r, _reporter = _reporter, None
+    if r is None:
+        return
+    for c in list(r.clients):
+        try:
+            c.close()
+        except OSError:
+            pass
+    for f in (r.stop_r, r.stop_w):
+        try:
+            os.close(f)
+        except OSError:
+            pass
+    if r.srv is not None:
+        try:
+            r.srv.close()
+        except OSError:
+            pass
 
 
 def report(interval=1.0):
@@ -386,7 +413,11 @@ def report(interval=1.0):
             rep.thread = threading.Thread(target=rep.run, name="vramtop-reporter", daemon=True)
             rep.thread.start()
             _reporter = rep
-            atexit.register(_at_exit)
+            if not _registered[0]:
+                atexit.register(_at_exit)
+                if hasattr(os, "register_at_fork"):
+                    os.register_at_fork(after_in_child=_after_fork_in_child)
+                _registered[0] = True
             _hook_sigterm()
             return True
     except Exception as e:
