@@ -80,8 +80,9 @@ int cmd_wrap(int argc, char **argv)
 		case 'i': {
 			double v;
 			if (!strnum_double(optarg, &v) || v < 0.05 || v > 3600) {
-				fprintf(stderr, "vramtop wrap: --interval wants seconds from 0.05 to 3600, "
-				                "not \"%s\"\n",
+				fprintf(stderr,
+				        "vramtop wrap: --interval wants seconds from 0.05 to 3600, "
+				        "not \"%s\"\n",
 				        optarg);
 				return 2;
 			}
@@ -104,8 +105,9 @@ int cmd_wrap(int argc, char **argv)
 	}
 	char root[4096];
 	if (!client_root(root, sizeof(root))) {
-		fprintf(stderr, "vramtop wrap: the Python client is not installed (looked for %s "
-		                "and %s); running the command without deep mode\n",
+		fprintf(stderr,
+		        "vramtop wrap: the Python client is not installed (looked for %s "
+		        "and %s); running the command without deep mode\n",
 		        VT_DATADIR "/python", VT_SRCDIR "/clients/python");
 	} else {
 		const char *old = getenv("PYTHONPATH");
@@ -115,7 +117,8 @@ int cmd_wrap(int argc, char **argv)
 		         old && old[0] ? old : "");
 		if (setenv("PYTHONPATH", pp, 1) != 0 ||
 		    (interval && setenv("VRAMTOP_INTERVAL", interval, 1) != 0)) {
-			fprintf(stderr, "vramtop wrap: cannot set the environment: %s\n", strerror(errno));
+			fprintf(stderr, "vramtop wrap: cannot set the environment: %s\n",
+			        strerror(errno));
 			free(pp);
 			return 1;
 		}

@@ -77,8 +77,8 @@ enum snap_proc_flag {
 	PF_UID_VALID = 1u << 2,
 	PF_SAME_USER = 1u << 3, /* uid == our real uid, checked in code */
 	PF_NAME_VALID = 1u << 4,
-	PF_GONE = 1u << 5, /* /proc/<pid> vanished between NVML and /proc */
-	PF_CMD_VALID = 1u << 6, /* cmd read from /proc/<pid>/cmdline (same user) */
+	PF_GONE = 1u << 5,       /* /proc/<pid> vanished between NVML and /proc */
+	PF_CMD_VALID = 1u << 6,  /* cmd read from /proc/<pid>/cmdline (same user) */
 	PF_DEEP_VALID = 1u << 7, /* deep holds the process's own allocator figures */
 };
 

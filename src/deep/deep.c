@@ -21,11 +21,11 @@
 #include "sys/identity.h"
 #include "sys/users.h"
 
-#define BAN_S      60.0 /* a dropped or refused peer is not tried again for this long */
-#define BANS_MAX   64
-#define READ_ROUNDS 4   /* reads of one peer per wake-up: others get their turn */
-#define STR_(x) #x
-#define STR(x)  STR_(x)
+#define BAN_S       60.0 /* a dropped or refused peer is not tried again for this long */
+#define BANS_MAX    64
+#define READ_ROUNDS 4 /* reads of one peer per wake-up: others get their turn */
+#define STR_(x)     #x
+#define STR(x)      STR_(x)
 
 struct deep_dev {
 	bool valid;
@@ -138,7 +138,8 @@ static void conn_close(struct deep_conn *c)
 static void conn_drop(struct deep_conn *c, const char *why)
 {
 	struct deep *d = c->d;
-	say(d, "deep mode: process %d %s; not read (retried in %.0f s)", (int)c->id.pid, why, BAN_S);
+	say(d, "deep mode: process %d %s; not read (retried in %.0f s)", (int)c->id.pid, why,
+	    BAN_S);
 	d->stats.dropped++;
 	ban(d, c->id.pid, loop_now());
 	conn_close(c);
@@ -176,7 +177,9 @@ static void on_msg(struct deep_conn *c, const struct deep_msg *m)
 	/* DEEP_MSG_OOM */
 	d->stats.ooms++;
 	if (m->has_requested)
-		say(d, "deep mode: process %d ran out of memory on CUDA device %u (asked for %llu bytes)",
+		say(d,
+		    "deep mode: process %d ran out of memory on CUDA device %u (asked for %llu "
+		    "bytes)",
 		    (int)c->id.pid, m->device, (unsigned long long)m->requested);
 	else
 		say(d, "deep mode: process %d ran out of memory on CUDA device %u", (int)c->id.pid,
@@ -267,7 +270,8 @@ static void try_socket(struct deep *d, int dirfd, const char *name, pid_t pid, d
 		/* nobody listening: stale, from a process that died without
 		 * cleaning up. Checked again just before, so that only a socket
 		 * file of ours goes. EAGAIN (a full backlog) is not stale. */
-		if (e == ECONNREFUSED && our_socket(d, dirfd, name) && unlinkat(dirfd, name, 0) == 0)
+		if (e == ECONNREFUSED && our_socket(d, dirfd, name) &&
+		    unlinkat(dirfd, name, 0) == 0)
 			d->stats.stale_removed++;
 		return;
 	}
@@ -342,8 +346,9 @@ static int open_dir(struct deep *d)
 	struct stat st;
 	if (fstat(fd, &st) != 0 || st.st_uid != d->uid || (st.st_mode & 077)) {
 		if (!d->dir_noted)
-			say(d, "deep mode: %s is not a private directory of ours (mode %o, uid %u); "
-			       "its sockets are not read",
+			say(d,
+			    "deep mode: %s is not a private directory of ours (mode %o, uid %u); "
+			    "its sockets are not read",
 			    d->dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 		d->dir_noted = true;
 		close(fd);
@@ -377,7 +382,8 @@ void deep_scan(struct deep *d)
 		if (!pid || conn_of(d, pid) || banned(d, pid, now))
 			continue;
 		struct stat st;
-		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode))
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISSOCK(st.st_mode))
 			continue; /* a file or a symlink named like a socket: not ours to touch */
 		if (st.st_uid != d->uid) {
 			say(d, "deep mode: %s/%s belongs to uid %u, not to us; not read", d->dir,

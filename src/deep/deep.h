@@ -20,12 +20,12 @@
 struct loop;
 struct deep;
 
-#define DEEP_LINE_MAX   4096 /* bytes per line, newline included */
-#define DEEP_DEVS_MAX   16   /* CUDA devices per process */
-#define DEEP_CONNS_MAX  64   /* peers read at once */
-#define DEEP_HELLO_S    2.0  /* a peer that sends no hello within this is dropped */
-#define DEEP_STALE_S    10.0 /* figures older than this are not shown */
-#define DEEP_FLOOD_LINES 512 /* more lines than this in one second: dropped */
+#define DEEP_LINE_MAX    4096 /* bytes per line, newline included */
+#define DEEP_DEVS_MAX    16   /* CUDA devices per process */
+#define DEEP_CONNS_MAX   64   /* peers read at once */
+#define DEEP_HELLO_S     2.0  /* a peer that sends no hello within this is dropped */
+#define DEEP_STALE_S     10.0 /* figures older than this are not shown */
+#define DEEP_FLOOD_LINES 512  /* more lines than this in one second: dropped */
 
 /* A message for the user (the UI's notices line, or stderr); text is
  * sanitised and borrowed for the call. */
@@ -37,8 +37,7 @@ const char *deep_default_dir(char *buf, size_t cap);
 
 /* dir NULL: deep_default_dir. The loop is borrowed and must outlive d.
  * Scans at once and then every scan_s seconds. */
-struct deep *deep_new(struct loop *l, const char *dir, double scan_s, deep_notice_fn fn,
-                      void *arg);
+struct deep *deep_new(struct loop *l, const char *dir, double scan_s, deep_notice_fn fn, void *arg);
 void deep_free(struct deep *d);
 
 /* Finds new sockets, connects to them, removes stale ones, drops peers
@@ -66,12 +65,12 @@ enum deep_msg_kind {
 };
 struct deep_msg {
 	enum deep_msg_kind kind;
-	pid_t pid;           /* hello */
-	char framework[24];  /* hello, sanitised; "" when absent */
-	unsigned device;     /* sample, oom */
-	struct snap_deep f;  /* sample */
-	bool has_requested;  /* oom */
-	uint64_t requested;  /* oom: bytes asked for */
+	pid_t pid;          /* hello */
+	char framework[24]; /* hello, sanitised; "" when absent */
+	unsigned device;    /* sample, oom */
+	struct snap_deep f; /* sample */
+	bool has_requested; /* oom */
+	uint64_t requested; /* oom: bytes asked for */
 };
 /* VT_OK with *m filled, or VT_ERR with a sentence in err. Strict: the
  * known members must have their types (counts non-negative integers below

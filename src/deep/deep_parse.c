@@ -116,14 +116,15 @@ int deep_parse_line(const char *line, size_t len, struct deep_msg *m, char *err,
 		fail(err, errlen, "missing or not a string:", "type");
 	} else if (strcmp(type->valuestring, "hello") == 0) {
 		rc = parse_hello(o, m, err, errlen);
-	} else if (strcmp(type->valuestring, "sample") == 0 || strcmp(type->valuestring, "oom") == 0) {
+	} else if (strcmp(type->valuestring, "sample") == 0 ||
+	           strcmp(type->valuestring, "oom") == 0) {
 		bool oom = type->valuestring[0] == 'o';
 		if (get_count(o, "cuda_device", false, DEEP_DEVS_MAX - 1, &dev, NULL, err, errlen))
 			goto out;
 		m->device = (unsigned)dev;
 		if (oom) {
-			if (get_count(o, "requested", true, UINT64_MAX, &m->requested, &m->has_requested,
-			              err, errlen))
+			if (get_count(o, "requested", true, UINT64_MAX, &m->requested,
+			              &m->has_requested, err, errlen))
 				goto out;
 			m->kind = DEEP_MSG_OOM;
 			rc = VT_OK;

@@ -385,7 +385,8 @@ static int proc_deep(struct lex *x, struct snap_proc *p)
 				return -1;
 			continue;
 		}
-		if (get_u64(x, UINT64_MAX, "deep figure", (uint64_t *)((char *)&p->deep + keys[i].off)) < 0)
+		if (get_u64(x, UINT64_MAX, "deep figure",
+		            (uint64_t *)((char *)&p->deep + keys[i].off)) < 0)
 			return -1;
 	}
 	if (r < 0)

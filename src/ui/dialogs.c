@@ -139,7 +139,8 @@ static int detail_deep(struct canvas *c, struct ui_rect bx, int x0, int y,
 	x = line_put(c, bx, x, y, buf, role(THEME_TEXT, CANVAS_BOLD));
 	snprintf(buf, sizeof(buf), " · slack %s · outside PyTorch %s",
 	         units_bytes(sl, sizeof(sl), d->reserved - d->allocated),
-	         p->used > d->reserved ? units_bytes(out, sizeof(out), p->used - d->reserved) : "0");
+	         p->used > d->reserved ? units_bytes(out, sizeof(out), p->used - d->reserved)
+	                               : "0");
 	line_put(c, bx, x, y++, buf, canvas_style_plain());
 	snprintf(buf, sizeof(buf), "     peak allocated %s · allocator retries %llu · OOMs %llu",
 	         units_bytes(a, sizeof(a), d->peak_allocated), (unsigned long long)d->alloc_retries,

@@ -58,11 +58,12 @@ static void test_hello(void **state)
 	refused("{\"v\":1,\"type\":\"hello\",\"pid\":\"7\"}", "not a number: \"pid\"");
 	refused("{\"v\":1,\"type\":\"hello\",\"pid\":-7}", "not a count in range: \"pid\"");
 	refused("{\"v\":1,\"type\":\"hello\",\"pid\":4294967296}", "not a count in range: \"pid\"");
-	refused("{\"v\":1,\"type\":\"hello\",\"pid\":7,\"framework\":3}", "not a string: \"framework\"");
+	refused("{\"v\":1,\"type\":\"hello\",\"pid\":7,\"framework\":3}",
+	        "not a string: \"framework\"");
 }
 
-#define SAMPLE(extra)                                                                          \
-	"{\"type\":\"sample\",\"ts\":1.5,\"cuda_device\":3,\"allocated\":100,\"reserved\":200,"   \
+#define SAMPLE(extra)                                                                              \
+	"{\"type\":\"sample\",\"ts\":1.5,\"cuda_device\":3,\"allocated\":100,\"reserved\":200,"    \
 	"\"active\":150,\"peak_allocated\":180,\"alloc_retries\":2,\"ooms\":1" extra "}"
 
 static void test_sample(void **state)
@@ -86,9 +87,10 @@ static void test_sample(void **state)
 	                       &m, err),
 	                 VT_OK);
 	assert_true(m.f.reserved == 9007199254740991ull);
-	refused("{\"type\":\"sample\",\"cuda_device\":0,\"allocated\":0,\"reserved\":9007199254740992,"
-	        "\"active\":0,\"peak_allocated\":0,\"alloc_retries\":0,\"ooms\":0}",
-	        "not a count in range: \"reserved\"");
+	refused(
+	    "{\"type\":\"sample\",\"cuda_device\":0,\"allocated\":0,\"reserved\":9007199254740992,"
+	    "\"active\":0,\"peak_allocated\":0,\"alloc_retries\":0,\"ooms\":0}",
+	    "not a count in range: \"reserved\"");
 	refused("{\"type\":\"sample\",\"cuda_device\":0,\"allocated\":1.5,\"reserved\":2,"
 	        "\"active\":0,\"peak_allocated\":0,\"alloc_retries\":0,\"ooms\":0}",
 	        "not a count in range: \"allocated\"");

@@ -472,12 +472,12 @@ static void test_no_alloc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_header),       cmocka_unit_test(test_notices),
-	    cmocka_unit_test(test_footer),       cmocka_unit_test(test_detail),
-	    cmocka_unit_test(test_detail_deep),
-	    cmocka_unit_test(test_help),         cmocka_unit_test(test_kill),
-	    cmocka_unit_test(test_too_small),    cmocka_unit_test(test_key_table),
-	    cmocka_unit_test(test_stays_inside), cmocka_unit_test(test_no_alloc),
+	    cmocka_unit_test(test_header),      cmocka_unit_test(test_notices),
+	    cmocka_unit_test(test_footer),      cmocka_unit_test(test_detail),
+	    cmocka_unit_test(test_detail_deep), cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_kill),        cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_key_table),   cmocka_unit_test(test_stays_inside),
+	    cmocka_unit_test(test_no_alloc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
