@@ -426,8 +426,14 @@ void deep_free(struct deep *d)
 {
 	if (!d)
 		return;
-	while (d->nconns)
-		conn_close(d->conns[0]);
+	for (size_t i = 0; i < d->nconns; i++) {
+		struct deep_conn *c = d->conns[i];
+		if (c->w)
+			loop_fd_remove(d->loop, c->w);
+		close(c->fd);
+		free(c);
+	}
+	d->nconns = 0;
 	loop_timer_remove(d->loop, d->timer);
 	free(d);
 }
