@@ -243,13 +243,30 @@ def _():
         c.close()
 
 
-@case("a socket directory of the wrong mode, or a symlink, is refused; no raise")
+def other_uid():
+    """A second real user (created once with useradd), or None without root."""
+    import pwd
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("vtdeep").pw_uid
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        "vtdeep"], check=True, capture_output=True)
+        return pwd.getpwnam("vtdeep").pw_uid
+
+
+@case("a socket directory of the wrong mode, a symlink, or another user's is refused; no raise")
 def _():
-    for how in ("mode", "symlink"):
+    uid = other_uid()
+    for how in ("mode", "symlink", "owner") if uid is not None else ("mode", "symlink"):
         base = tempfile.mkdtemp(prefix="vt-rep-")
         if how == "mode":
             os.mkdir(os.path.join(base, "vramtop"), 0o755)
             os.chmod(os.path.join(base, "vramtop"), 0o755)
+        elif how == "owner":
+            os.mkdir(os.path.join(base, "vramtop"), 0o700)
+            os.chown(os.path.join(base, "vramtop"), uid, -1)
         else:
             os.mkdir(os.path.join(base, "real"), 0o700)
             os.symlink(os.path.join(base, "real"), os.path.join(base, "vramtop"))
@@ -260,9 +277,10 @@ def _():
         try:
             rc, out, err = c.finish()
             assert rc == 0 and out.strip() == "False", (how, rc, out, err)
-            want = "has mode 755, not 700" if how == "mode" else "is not a directory"
+            want = {"mode": "has mode 755, not 700", "symlink": "is not a directory",
+                    "owner": f"belongs to uid {uid}, not to us"}[how]
             assert "vramtop: deep mode not started" in err and want in err, (how, err)
-            assert not os.listdir(os.path.join(base, "vramtop" if how == "mode" else "real"))
+            assert not os.listdir(os.path.join(base, "real" if how == "symlink" else "vramtop"))
         finally:
             c.close()
 
