@@ -208,7 +208,7 @@ static bool take_lines(struct deep_conn *c)
 		struct deep_msg m;
 		char err[VT_ERRMSG_MAX];
 		if (deep_parse_line(c->buf + start, n, &m, err, sizeof(err)) != VT_OK) {
-			char why[VT_ERRMSG_MAX + 16];
+			char why[VT_ERRMSG_MAX + 24];
 			snprintf(why, sizeof(why), "sent a bad line (%s)", err);
 			conn_drop(c, why);
 			return false;
