@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config
       libncurses-dev zlib1g-dev libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev
       libcmocka-dev libutf8proc-dev librsvg2-bin clang libclang-rt-14-dev valgrind python3 tmux
-      cppcheck clang-tidy clang-format)
+      cppcheck clang-tidy clang-format
+      passwd)  # useradd: the deep-mode test's second real user
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -22,6 +22,11 @@ static int analyze(int argc, char **argv)
 	return cmd_analyze(argc - 1, argv + 1);
 }
 
+static int wrap(int argc, char **argv)
+{
+	return cmd_wrap(argc - 1, argv + 1);
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -29,6 +34,7 @@ static const struct command {
     {"analyze", analyze},
     {"record", sub},
     {"replay", sub},
+    {"wrap", wrap},
 };
 
 int main(int argc, char **argv)

@@ -9,5 +9,8 @@
 int cmd_top(int argc, char **argv, const char *sub);
 /* vramtop analyze FILE [OPTION]... (argv[0] is "analyze"). */
 int cmd_analyze(int argc, char **argv);
+/* vramtop wrap [-i S] -- CMD [ARG]... (argv[0] is "wrap"): execs CMD with
+ * the deep-mode reporter on PYTHONPATH; returns only when CMD cannot run. */
+int cmd_wrap(int argc, char **argv);
 
 #endif

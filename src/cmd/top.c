@@ -14,6 +14,7 @@
 #include "config/secrets.h"
 #include "core/error.h"
 #include "core/strnum.h"
+#include "deep/deep.h"
 #include "loop/loop.h"
 #include "pipeline/pipeline.h"
 #include "sink/sinks.h"
@@ -130,6 +131,7 @@ struct top {
 	struct loop_timer *sample, *retry;
 	double speed, duration, first_t;
 	bool once;
+	struct deep *deep; /* deep mode's reader, live runs only */
 };
 
 static double tick_interval(const struct top *t)
@@ -535,6 +537,29 @@ static int add_sinks(struct top *t, const char *file, bool record, bool force, b
 	return 0;
 }
 
+static void deep_say(void *arg, const char *text)
+{
+	say(arg, text);
+}
+
+static void deep_enrich(void *arg, struct model *m)
+{
+	deep_apply(arg, &m->snap, loop_now());
+}
+
+/* Deep mode (docs/deep-mode.md): live runs read the sockets of processes
+ * that opted in. The first tick waits a moment (0.3 s) for the peers just
+ * connected to send their first figures, so --once and the first line of a
+ * recording have them. */
+static void start_deep(struct top *t)
+{
+	t->deep = deep_new(t->loop, NULL, 1.0, deep_say, t);
+	t->p.enrich = deep_enrich;
+	t->p.enrich_arg = t->deep;
+	if (deep_pending(t->deep))
+		loop_timer_set(t->sample, 0.3, tick_interval(t));
+}
+
 static int run(struct top *t, bool replay, bool demo, bool speed_given, const char *file,
                bool record, bool force, bool json_stream, bool want_json, const char *csv_path)
 {
@@ -550,6 +575,8 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 		model_set_procfs(&t->p.model, &ro, t->cfg.show_other_users);
 	}
 	status = setup_loop(t);
+	if (!status && !replay)
+		start_deep(t);
 	if (!status && !t->once) {
 		t->p.an = new_analysis(&t->cfg, err, sizeof(err));
 		if (!t->p.an) {
@@ -586,6 +613,7 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 			        bad, bad == 1 ? "" : "s", last ? last : "?");
 	}
 	pipeline_free(&t->p);
+	deep_free(t->deep);
 	loop_free(t->loop);
 	return status;
 }

@@ -77,8 +77,17 @@ enum snap_proc_flag {
 	PF_UID_VALID = 1u << 2,
 	PF_SAME_USER = 1u << 3, /* uid == our real uid, checked in code */
 	PF_NAME_VALID = 1u << 4,
-	PF_GONE = 1u << 5, /* /proc/<pid> vanished between NVML and /proc */
-	PF_CMD_VALID = 1u << 6, /* cmd read from /proc/<pid>/cmdline (same user) */
+	PF_GONE = 1u << 5,       /* /proc/<pid> vanished between NVML and /proc */
+	PF_CMD_VALID = 1u << 6,  /* cmd read from /proc/<pid>/cmdline (same user) */
+	PF_DEEP_VALID = 1u << 7, /* deep holds the process's own allocator figures */
+};
+
+/* Deep mode (docs/deep-mode.md): what the process's CUDA caching allocator
+ * says, summed over the CUDA devices it uses -- the process's figures, the
+ * same on each of its GPU rows. Bytes and counts. */
+struct snap_deep {
+	uint64_t allocated, reserved, active, peak_allocated;
+	uint64_t alloc_retries, ooms;
 };
 
 struct snap_proc {
@@ -92,6 +101,7 @@ struct snap_proc {
 	char user[VT_USER_MAX];
 	char name[VT_NAME_MAX]; /* sanitised */
 	char cmd[VT_CMD_MAX];   /* sanitised command line, argv joined by spaces */
+	struct snap_deep deep;  /* when PF_DEEP_VALID */
 };
 
 struct snapshot {

@@ -25,6 +25,25 @@ static void put_opt_str(struct jsonw *w, const char *key, bool valid, const char
 		jsonw_null(w);
 }
 
+/* "deep": null, or the process's allocator figures (docs/deep-mode.md). */
+static void json_deep(struct jsonw *w, const struct snap_proc *p)
+{
+	jsonw_key(w, "deep");
+	if (!(p->flags & PF_DEEP_VALID)) {
+		jsonw_null(w);
+		return;
+	}
+	const struct snap_deep *d = &p->deep;
+	jsonw_obj_begin(w);
+	put_opt_u(w, "allocated", true, d->allocated);
+	put_opt_u(w, "reserved", true, d->reserved);
+	put_opt_u(w, "active", true, d->active);
+	put_opt_u(w, "peak_allocated", true, d->peak_allocated);
+	put_opt_u(w, "alloc_retries", true, d->alloc_retries);
+	put_opt_u(w, "ooms", true, d->ooms);
+	jsonw_obj_end(w);
+}
+
 static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
 {
 	jsonw_key(w, "processes");
@@ -44,6 +63,7 @@ static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
 		jsonw_key(w, "mps");
 		jsonw_bool(w, p->type & PROC_MPS);
 		put_opt_u(w, "used", p->flags & PF_USED_VALID, p->used);
+		json_deep(w, p);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);

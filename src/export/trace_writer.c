@@ -94,6 +94,18 @@ static void format_proc(struct jsonw *w, const struct snapshot *s, const struct 
 		jsonw_key(w, "mps");
 		jsonw_bool(w, true);
 	}
+	if (p->flags & PF_DEEP_VALID) { /* deep mode: the allocator's own figures */
+		const struct snap_deep *d = &p->deep;
+		jsonw_key(w, "deep");
+		jsonw_obj_begin(w);
+		key_u64(w, "allocated", d->allocated);
+		key_u64(w, "reserved", d->reserved);
+		key_u64(w, "active", d->active);
+		key_u64(w, "peak_allocated", d->peak_allocated);
+		key_u64(w, "alloc_retries", d->alloc_retries);
+		key_u64(w, "ooms", d->ooms);
+		jsonw_obj_end(w);
+	}
 	jsonw_obj_end(w);
 }
 

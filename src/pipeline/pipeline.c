@@ -91,6 +91,8 @@ int pipeline_step(struct pipeline *p, char *err, size_t errlen)
 	/* impossible values (util 240 %) are invalid for every output alike */
 	p->values_cleared += snapshot_clamp_values(&m->snap);
 	model_update(m, p->replaying ? m->snap.time : loop_now());
+	if (p->enrich)
+		p->enrich(p->enrich_arg, m);
 	if (p->an)
 		analysis_update(p->an, m);
 	p->ticks++;

@@ -25,18 +25,22 @@
 #define PIPELINE_MAX_SINKS 8
 
 struct pipeline {
-	struct source *src;   /* owned */
-	bool replaying;       /* src is a trace (resampled; its time is the clock) */
-	double refresh;       /* seconds between ticks (trace time for a replay) */
-	struct model model;   /* owned */
-	struct analysis *an;  /* owned; NULL: no analysis */
+	struct source *src;  /* owned */
+	bool replaying;      /* src is a trace (resampled; its time is the clock) */
+	double refresh;      /* seconds between ticks (trace time for a replay) */
+	struct model model;  /* owned */
+	struct analysis *an; /* owned; NULL: no analysis */
 	struct sink *sinks[PIPELINE_MAX_SINKS];
 	size_t nsinks;
 	unsigned long ticks;
 	unsigned long samples_skipped; /* replay: samples between ticks */
 	unsigned long values_cleared;  /* impossible values marked invalid */
 	unsigned long segments;        /* replay: segment breaks (analysis restarted) */
-	bool fatal;           /* an essential sink failed: the run ends, status 1 */
+	bool fatal;                    /* an essential sink failed: the run ends, status 1 */
+	/* enrichment after the model update, before the analysis (deep mode
+	 * fills the snapshot's processes); NULL: none */
+	void (*enrich)(void *arg, struct model *m);
+	void *enrich_arg;
 };
 
 /* src, an and sinks become the pipeline's. */

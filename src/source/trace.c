@@ -3,6 +3,7 @@
 #include "source/trace.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,48 @@ static int proc_type(struct lex *x, struct snap_proc *p)
 	return 0;
 }
 
+/* "deep": {"allocated": N, ...}: every member a byte count or a count;
+ * members we do not know are skipped, a missing one reads as 0. */
+static int proc_deep(struct lex *x, struct snap_proc *p)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+	    {"allocated", offsetof(struct snap_deep, allocated)},
+	    {"reserved", offsetof(struct snap_deep, reserved)},
+	    {"active", offsetof(struct snap_deep, active)},
+	    {"peak_allocated", offsetof(struct snap_deep, peak_allocated)},
+	    {"alloc_retries", offsetof(struct snap_deep, alloc_retries)},
+	    {"ooms", offsetof(struct snap_deep, ooms)},
+	};
+	const char *k;
+	size_t kl;
+	bool first = true;
+	int r;
+	memset(&p->deep, 0, sizeof(p->deep));
+	if (lex_expect(x, '{') < 0)
+		return -1;
+	while ((r = lex_member(x, &first, &k, &kl)) == 1) {
+		size_t i = 0;
+		while (i < sizeof(keys) / sizeof(keys[0]) &&
+		       !(strlen(keys[i].key) == kl && memcmp(keys[i].key, k, kl) == 0))
+			i++;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			if (lex_skip(x) < 0)
+				return -1;
+			continue;
+		}
+		if (get_u64(x, UINT64_MAX, "deep figure",
+		            (uint64_t *)((char *)&p->deep + keys[i].off)) < 0)
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	p->flags |= PF_DEEP_VALID;
+	return 0;
+}
+
 static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t kl, unsigned *seen)
 {
 	uint64_t v;
@@ -395,6 +438,8 @@ static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t 
 	}
 	if (KEY(k, kl, "type"))
 		return proc_type(x, p);
+	if (KEY(k, kl, "deep"))
+		return proc_deep(x, p);
 	if (KEY(k, kl, "mps")) {
 		bool b;
 		if (lex_bool(x, &b) < 0)
@@ -494,6 +539,10 @@ static void proc_merge(struct snap_proc *a, const struct snap_proc *b)
 	}
 	if (!a->user[0])
 		memcpy(a->user, b->user, sizeof(a->user));
+	if (!(a->flags & PF_DEEP_VALID) && (b->flags & PF_DEEP_VALID)) {
+		a->deep = b->deep;
+		a->flags |= PF_DEEP_VALID;
+	}
 }
 
 struct pid_at {

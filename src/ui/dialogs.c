@@ -126,6 +126,30 @@ static void detail_verdict(char *buf, size_t len, const struct ui_state *s,
 	}
 }
 
+/* Deep mode's line (docs/deep-mode.md): what PyTorch's allocator uses of
+ * what it holds, its slack, and NVML's figure beyond it (the CUDA context,
+ * NCCL, cuBLAS workspaces: memory outside the allocator). Returns y after. */
+static int detail_deep(struct canvas *c, struct ui_rect bx, int x0, int y,
+                       const struct model_proc *p, const struct snap_deep *d)
+{
+	char buf[320], a[48], b[48], sl[48], out[48];
+	int x = line_put(c, bx, x0, y, "deep ", role(THEME_DIM, 0));
+	snprintf(buf, sizeof(buf), "allocated %s of reserved %s",
+	         units_bytes(a, sizeof(a), d->allocated), units_bytes(b, sizeof(b), d->reserved));
+	x = line_put(c, bx, x, y, buf, role(THEME_TEXT, CANVAS_BOLD));
+	snprintf(buf, sizeof(buf), " · slack %s · outside PyTorch %s",
+	         units_bytes(sl, sizeof(sl), d->reserved - d->allocated),
+	         p->used > d->reserved ? units_bytes(out, sizeof(out), p->used - d->reserved)
+	                               : "0");
+	line_put(c, bx, x, y++, buf, canvas_style_plain());
+	snprintf(buf, sizeof(buf), "     peak allocated %s · allocator retries %llu · OOMs %llu",
+	         units_bytes(a, sizeof(a), d->peak_allocated), (unsigned long long)d->alloc_retries,
+	         (unsigned long long)d->ooms);
+	line_put(c, bx, x0, y++, buf,
+	         d->ooms || d->alloc_retries ? role(THEME_WARN, 0) : canvas_style_plain());
+	return y;
+}
+
 void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_state *s)
 {
 	if (ui_rect_empty(screen))
@@ -151,14 +175,16 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	int tw = w > 10 ? w - 9 : 1;
 	vt_text_fit(cut, sizeof(cut), title, strlen(title), (size_t)tw,
 	            VT_TEXT_FIT_ELLIPSIS | VT_TEXT_FIT_NOPAD, NULL);
-	struct ui_rect bx = open_box(c, screen, w, 8, cut, role(THEME_TITLE, CANVAS_BOLD));
+	const struct snap_proc *sp = p->present && m ? model_proc_snap(m, p) : NULL;
+	bool deep = sp && (sp->flags & PF_DEEP_VALID);
+	struct ui_rect bx =
+	    open_box(c, screen, w, deep ? 10 : 8, cut, role(THEME_TITLE, CANVAS_BOLD));
 	if (bx.w >= 10)
 		canvas_put_str(c, bx.x + bx.w - 6, bx.y, " Esc ", role(THEME_HEADER, CANVAS_BOLD),
 		               5);
 	int x0 = bx.x + 2, y = bx.y + 1, x;
 
 	/* who, how long, what kind, where */
-	const struct snap_proc *sp = p->present && m ? model_proc_snap(m, p) : NULL;
 	double age = m ? seen_for(m, p->id ? p->id->first_tick : p->first_tick) : NAN;
 	snprintf(buf, sizeof(buf), "user %s · seen for %s · %s%s · GPU %u",
 	         p->id && p->id->user[0] ? p->id->user : "—",
@@ -215,11 +241,15 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	snprintf(buf, sizeof(buf), "command %s", p->id && p->id->cmd[0] ? p->id->cmd : "—");
 	line_put(c, bx, x0, y++, buf, role(THEME_DIM, 0));
 
+	if (deep)
+		y = detail_deep(c, bx, x0, y, p, &sp->deep);
+
 	/* what later work fills: laid out now, "—" until then */
 	static const char *const later[] = {"framework", "container", "model files", "server",
 	                                    "deep mode"};
+	size_t nlater = sizeof(later) / sizeof(later[0]) - (deep ? 1 : 0);
 	x = x0;
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+	for (size_t i = 0; i < nlater; i++) {
 		x = line_put(c, bx, x, y, later[i], role(THEME_DIM, 0));
 		x = line_put(c, bx, x, y, " —   ", canvas_style_plain());
 	}

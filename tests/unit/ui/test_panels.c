@@ -253,6 +253,38 @@ static void test_detail(void **state)
 	canvas_free(c);
 }
 
+/* Deep mode's figures for the selected process: allocated of reserved, the
+ * allocator's slack, NVML's figure beyond reserved, retries and OOMs; the
+ * "deep mode —" placeholder gives way to them. */
+static void test_detail_deep(void **state)
+{
+	(void)state;
+	reset_view();
+	st.mode = UI_DETAIL;
+	const struct ui_row *row = ui_selected(&st);
+	assert_non_null(row);
+	struct snap_proc *sp = &m.snap.procs[row->p->snap_idx];
+	sp->flags |= PF_DEEP_VALID;
+	sp->deep = (struct snap_deep){.allocated = (uint64_t)(40 * GIB),
+	                              .reserved = (uint64_t)(58 * GIB),
+	                              .active = (uint64_t)(40 * GIB),
+	                              .peak_allocated = (uint64_t)(50 * GIB),
+	                              .alloc_retries = 3,
+	                              .ooms = 0};
+	struct canvas *c = canvas_new(110, 14);
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	check_golden(c, "panel_detail_deep");
+	/* 61 GiB used by NVML: 3 GiB beyond the allocator's 58 */
+	assert_true(has_text(c, "deep allocated 40.0 GiB of reserved 58.0 GiB · slack 18.0 GiB · "
+	                        "outside PyTorch 3.0 GiB"));
+	assert_true(has_text(c, "peak allocated 50.0 GiB · allocator retries 3 · OOMs 0"));
+	assert_false(has_text(c, "deep mode —"));
+	assert_true(has_text(c, "server —"));
+	sp->flags &= ~(uint32_t)PF_DEEP_VALID;
+	st.mode = UI_MAIN;
+	canvas_free(c);
+}
+
 static void test_help(void **state)
 {
 	(void)state;
@@ -440,11 +472,12 @@ static void test_no_alloc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_header),       cmocka_unit_test(test_notices),
-	    cmocka_unit_test(test_footer),       cmocka_unit_test(test_detail),
-	    cmocka_unit_test(test_help),         cmocka_unit_test(test_kill),
-	    cmocka_unit_test(test_too_small),    cmocka_unit_test(test_key_table),
-	    cmocka_unit_test(test_stays_inside), cmocka_unit_test(test_no_alloc),
+	    cmocka_unit_test(test_header),      cmocka_unit_test(test_notices),
+	    cmocka_unit_test(test_footer),      cmocka_unit_test(test_detail),
+	    cmocka_unit_test(test_detail_deep), cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_kill),        cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_key_table),   cmocka_unit_test(test_stays_inside),
+	    cmocka_unit_test(test_no_alloc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

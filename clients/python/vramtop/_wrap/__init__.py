@@ -1,0 +1,1 @@
+"""Holds the sitecustomize that `vramtop wrap` puts on PYTHONPATH."""
