@@ -177,6 +177,41 @@ static void test_layouts(void **state)
 	canvas_free(c);
 }
 
+/* Whole frames (ui_draw_frame: cards, timeline, forecast, table, notices,
+ * footer) in the four layouts, --accessible, and with each overlay open. */
+static void test_frames(void **state)
+{
+	(void)state;
+	static const struct {
+		int cols, rows;
+		const char *name;
+	} sizes[] = {{160, 45, "frame_full"},
+	             {100, 26, "frame_compact"},
+	             {60, 12, "frame_mini"},
+	             {30, 8, "frame_too_small"}};
+	struct canvas *c = canvas_new(1, 1);
+	reset_view();
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		canvas_resize(c, sizes[i].cols, sizes[i].rows);
+		ui_draw_frame(c, &st);
+		check_golden(c, sizes[i].name);
+	}
+	canvas_resize(c, 160, 45);
+	st.accessible = true;
+	ui_draw_frame(c, &st);
+	check_golden(c, "frame_full_accessible");
+	st.accessible = false;
+	st.mode = UI_DETAIL;
+	ui_draw_frame(c, &st);
+	check_golden(c, "frame_full_detail");
+	st.mode = UI_HELP;
+	canvas_resize(c, 100, 26);
+	ui_draw_frame(c, &st);
+	check_golden(c, "frame_compact_help");
+	reset_view();
+	canvas_free(c);
+}
+
 /* The row whose text contains needle, or -1. */
 static int row_with(const struct canvas *c, const char *needle)
 {
@@ -400,6 +435,7 @@ int main(void)
 	    cmocka_unit_test(test_filter),       cmocka_unit_test(test_accessible),
 	    cmocka_unit_test(test_header_hit),   cmocka_unit_test(test_visible_rows_and_scroll),
 	    cmocka_unit_test(test_stays_inside),
+	    cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,8 +7,10 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "golden.h"
 #include "ui/theme.h"
 
 static void test_names(void **state)
@@ -214,6 +216,38 @@ static void test_resolve(void **state)
 	assert_int_equal(theme_resolve_rgb(THEME_DRACULA, canvas_role(THEME_OK), true), 0x50FA7B);
 }
 
+/* What each theme sends for each role at every depth, NO_COLOR (none)
+ * included, as a golden table: a palette change is a reviewed diff. */
+static void test_theme_goldens(void **state)
+{
+	(void)state;
+	static const char *const depth[] = {"none", "8", "16", "256", "truecolor"};
+	for (unsigned t = 0; t < THEME_COUNT; t++) {
+		enum theme_id id = (enum theme_id)t;
+		char buf[8192], name[64];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "# theme %s: role none 8 16 256 truecolor\n",
+		                            theme_name(id));
+		for (unsigned r = 0; r < THEME_ROLE_COUNT; r++) {
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%-14s", theme_role_name(r));
+			for (unsigned d = 0; d <= COLOR_DEPTH_TRUECOLOR; d++) {
+				struct canvas_color c = theme_resolve(
+				    id, (enum color_depth)d, (struct canvas_color){CANVAS_COLOR_ROLE, r});
+				if (c.kind == CANVAS_COLOR_RGB)
+					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " #%06X", c.value);
+				else if (c.kind == CANVAS_COLOR_INDEX)
+					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s:%u", depth[d],
+					                      c.value);
+				else
+					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " default");
+			}
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\n");
+			assert_true(n < sizeof(buf));
+		}
+		snprintf(name, sizeof(name), "theme_%s", theme_name(id));
+		assert_true(golden_check(name, buf));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(test_detect_depth), cmocka_unit_test(test_index_rgb),
 	    cmocka_unit_test(test_to_256),       cmocka_unit_test(test_to_16_and_8),
 	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_theme_goldens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
