@@ -29,6 +29,7 @@ static const struct command {
     {"analyze", analyze},
     {"record", sub},
     {"replay", sub},
+    {"serve", sub},
 };
 
 int main(int argc, char **argv)
