@@ -18,7 +18,7 @@
 struct prom_gpu {
 	unsigned long errors; /* ticks lost or errored */
 	char uuid[VT_UUID_MAX];
-	char labels[GLABEL_MAX]; /* gpu="0",UUID="...",modelName="..." (this render) */
+	char labels[GLABEL_MAX]; /* gpu="0",uuid="...",name="..." (this render) */
 };
 
 struct prom {
@@ -132,7 +132,7 @@ static void gpu_labels(struct prom *p, const struct model *m, size_t slot)
 	char uuid[2 * VT_UUID_MAX], name[2 * VT_GPU_NAME_MAX];
 	label_value(uuid, sizeof(uuid), p->g[slot].uuid);
 	label_value(name, sizeof(name), g->name);
-	snprintf(p->g[slot].labels, GLABEL_MAX, "gpu=\"%u\",UUID=\"%s\",modelName=\"%s\"", g->index,
+	snprintf(p->g[slot].labels, GLABEL_MAX, "gpu=\"%u\",uuid=\"%s\",name=\"%s\"", g->index,
 	         uuid, name);
 }
 
