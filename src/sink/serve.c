@@ -35,6 +35,7 @@
 #define SERVE_TIMEOUT_S   5
 #define SERVE_CONN_MEMORY (32 * 1024)
 #define SERVE_BACKLOG     64
+#define SERVE_POLL_S      1.0 /* MHD_run at least this often (see rearm) */
 
 struct serve_sink {
 	struct sink base;
@@ -50,13 +51,15 @@ struct serve_sink {
 	unsigned long scrapes, http_errors;
 };
 
+/* MHD's next deadline (a connection's timeout), at the latest
+ * SERVE_POLL_S from now. */
 static void rearm(struct serve_sink *s)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
-	if (MHD_get_timeout(s->d, &ms) == MHD_YES)
-		loop_timer_set(s->timer, (double)ms / 1000.0, 0);
-	else
-		loop_timer_set(s->timer, -1, 0);
+	double delay = SERVE_POLL_S;
+	if (MHD_get_timeout(s->d, &ms) == MHD_YES && (double)ms / 1000.0 < delay)
+		delay = (double)ms / 1000.0;
+	loop_timer_set(s->timer, delay, 0);
 }
 
 static void on_fd(struct loop *l, int fd, unsigned revents, void *arg)

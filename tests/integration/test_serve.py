@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""test_serve: `vramtop serve` against the NVML simulator -- promtool checks
+the exposition, a real Prometheus server on loopback scrapes it during a
+simulated leak and answers a PromQL query for the predicted OOM and its
+culprit, /healthz and /api/v1/snapshot, hostile peers (slowloris, 1,000
+idle connections, a 1 MB request line, unknown paths, other methods) and a
+100 scrapes/s load loop while the refresh stays on time. Prints TAP.
+usage: test_serve.py VRAMTOP FAKE_NVML_DIR SCENARIO_DIR PROMTOOL PROMETHEUS"""
+import http.client, json, os, re, resource, shutil, signal, socket, subprocess, sys
+import tempfile, time, urllib.parse, urllib.request
+
+VT, FAKE, SCEN, PROMTOOL, PROMETHEUS = sys.argv[1:6]
+results = []
+
+
+def case(name):
+    def wrap(fn):
+        results.append((name, fn))
+        return fn
+    return wrap
+
+
+class Serve:
+    """vramtop serve on an ephemeral loopback port, with real children as
+    the scenario's $PID1 and $PID2."""
+    def __init__(self, scenario, args=(), time_scale=None, refresh="0.5", config=None):
+        self.kids = [subprocess.Popen(["sleep", "300"]) for _ in range(2)]
+        env = dict(os.environ)
+        env["VRAMTOP_NVML_LIB"] = os.path.join(FAKE, "libnvidia-ml.so.1")
+        env["VRAMTOP_FAKE_NVML_SCENARIO"] = os.path.join(SCEN, scenario)
+        env["XDG_CONFIG_HOME"] = tempfile.mkdtemp()
+        if time_scale is not None:
+            env["VRAMTOP_FAKE_NVML_TIME_SCALE"] = str(time_scale)
+        for i, k in enumerate(self.kids):
+            env[f"PID{i + 1}"] = str(k.pid)
+        cmd = [VT, "serve", "--listen", "127.0.0.1:0", "-r", refresh] + list(args)
+        if config:
+            path = os.path.join(env["XDG_CONFIG_HOME"], "c.toml")
+            open(path, "w").write(config)
+            cmd += ["-c", path]
+        self.errf = tempfile.TemporaryFile("w+")
+        self.p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=self.errf)
+        self.refresh = float(refresh)
+        self.port = None
+        deadline = time.time() + 10
+        while time.time() < deadline and self.port is None:
+            self.errf.seek(0)
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/metrics", self.errf.read())
+            if m:
+                self.port = int(m.group(1))
+            elif self.p.poll() is not None:
+                break
+            else:
+                time.sleep(0.05)
+        assert self.port, f"no port announced: {self.stderr()}"
+
+    def pid(self, i):
+        return self.kids[i - 1].pid
+
+    def stderr(self):
+        self.errf.seek(0)
+        return self.errf.read()
+
+    def get(self, path, method="GET", timeout=5):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c.request(method, path)
+        r = c.getresponse()
+        body = r.read().decode()
+        c.close()
+        return r.status, r.getheader("Content-Type"), body
+
+    def metrics(self):
+        st, ctype, body = self.get("/metrics")
+        assert st == 200 and ctype.startswith("text/plain; version=0.0.4"), (st, ctype)
+        return body
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                rc = self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                rc = self.p.wait()
+                raise AssertionError("serve did not stop on SIGTERM")
+            assert rc == 0, f"exit {rc}: {self.stderr()}"
+        for k in self.kids:
+            k.kill()
+            k.wait()
+
+
+def samples(text):
+    """{(name, frozenset(labels)): value} of an exposition."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'([a-z_:]+)(?:\{(.*)\})? (\S+)$', line)
+        assert m, f"unparsable line: {line!r}"
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def series(smp, fam, **want):
+    return [(dict(l), v) for (n, l), v in smp.items()
+            if n == fam and all(dict(l).get(k) == str(x) for k, x in want.items())]
+
+
+def counter(s, name):
+    return series(samples(s.metrics()), name)[0][1]
+
+
+def wait_for(fn, timeout, what):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = fn()
+        except OSError as e:  # refused or timed out: try again
+            last = e
+            continue
+        if last:
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what} (last: {last})")
+
+
+def promtool_check(text):
+    r = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, f"promtool: {r.stdout}{r.stderr}"
+
+
+def oom_standing(s):
+    smp = samples(s.metrics())
+    return smp if series(smp, "vramtop_gpu_oom_culprit_info") else None
+
+
+@case("leak: /metrics is promtool-clean with every required family, the OOM range and the culprit")
+def _():
+    s = Serve("leak.json", time_scale=10)
+    try:
+        promtool_check(s.metrics())  # before any prediction, too
+        smp = wait_for(lambda: oom_standing(s), 20, "a predicted OOM")
+        text = s.metrics()
+        promtool_check(text)
+        smp = samples(text)
+        for fam in ["vramtop_gpu_memory_total_bytes", "vramtop_gpu_memory_used_bytes",
+                    "vramtop_gpu_memory_free_bytes", "vramtop_gpu_memory_reserved_bytes",
+                    "vramtop_gpu_state", "vramtop_gpu_memory_phase", "vramtop_gpu_oom_predicted",
+                    "vramtop_gpu_oom_eta_low_seconds", "vramtop_gpu_oom_eta_high_seconds",
+                    "vramtop_gpu_oom_confidence_ratio", "vramtop_gpu_oom_culprit_info",
+                    "vramtop_process_memory_used_bytes", "vramtop_samples_total",
+                    "vramtop_sample_errors_total", "vramtop_gpu_sample_errors_total",
+                    "vramtop_scrapes_total", "vramtop_http_errors_total", "vramtop_build_info"]:
+            assert series(smp, fam), f"{fam} missing"
+        g = dict(gpu=0, uuid="GPU-5ca1ab1e-0000-4000-8000-000000000000",
+                 name="NVIDIA A100-SXM4-80GB")
+        assert series(smp, "vramtop_gpu_memory_total_bytes", **g)[0][1] == 80 * 2**30
+        assert series(smp, "vramtop_gpu_memory_reserved_bytes", **g)[0][1] == 512 * 2**20
+        phases = series(smp, "vramtop_gpu_memory_phase", **g)
+        assert sorted(l["phase"] for l, _ in phases) == ["growing", "shrinking", "stable",
+                                                         "volatile"]
+        assert [l["phase"] for l, v in phases if v == 1] == ["growing"], phases
+        assert series(smp, "vramtop_gpu_oom_predicted", **g)[0][1] == 1
+        lo = series(smp, "vramtop_gpu_oom_eta_low_seconds", **g)[0][1]
+        hi = series(smp, "vramtop_gpu_oom_eta_high_seconds", **g)[0][1]
+        conf = series(smp, "vramtop_gpu_oom_confidence_ratio", **g)[0][1]
+        assert 0 < lo <= hi < 60 and 0 < conf <= 1, (lo, hi, conf)
+        culprit = series(smp, "vramtop_gpu_oom_culprit_info", **g)
+        assert len(culprit) == 1 and culprit[0][0]["pid"] == str(s.pid(1)), culprit
+        assert culprit[0][0]["command"] == "sleep" and culprit[0][0]["user"], culprit
+        procs = {l["pid"]: v for l, v in series(smp, "vramtop_process_memory_used_bytes", **g)}
+        assert set(procs) == {str(s.pid(1)), str(s.pid(2))}, procs
+        assert procs[str(s.pid(2))] == 4 * 2**30 and procs[str(s.pid(1))] > 8 * 2**30, procs
+        # the process leaves: its series goes, the other stays
+        s.kids[1].kill()
+        s.kids[1].wait()
+        wait_for(lambda: str(s.pid(2)) not in s.metrics(), 5, "the gone process's series to go")
+        assert f'pid="{s.pid(1)}"' in s.metrics()
+    finally:
+        s.close()
+
+
+@case("/healthz answers ok, /api/v1/snapshot is the --once --json document, HEAD has no body")
+def _():
+    s = Serve("basic_2gpu.json")
+    try:
+        wait_for(lambda: s.get("/healthz")[0] == 200, 5, "healthz 200")
+        st, ctype, body = s.get("/healthz")
+        assert body == "ok\n", body
+        st, ctype, body = s.get("/api/v1/snapshot")
+        assert st == 200 and ctype == "application/json", (st, ctype)
+        doc = json.loads(body)
+        env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
+                   VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "basic_2gpu.json"),
+                   XDG_CONFIG_HOME=tempfile.mkdtemp())
+        once = json.loads(subprocess.run([VT, "--once", "--json"], env=env, capture_output=True,
+                                         text=True, check=True).stdout)
+        assert doc["version"] == once["version"] == 1
+        assert [g["uuid"] for g in doc["gpus"]] == [g["uuid"] for g in once["gpus"]]
+        assert set(doc["gpus"][0]) == set(once["gpus"][0]), (doc["gpus"][0], once["gpus"][0])
+        st, ctype, body = s.get("/metrics", method="HEAD")
+        assert st == 200 and body == "", (st, body)
+    finally:
+        s.close()
+
+
+@case("[export] prometheus_max_processes bounds the process series; a GPU lost is state=\"lost\"")
+def _():
+    s = Serve("leak.json", config="[export]\nprometheus_max_processes = 1\n")
+    try:
+        smp = wait_for(lambda: samples(s.metrics()) if series(samples(s.metrics()),
+                       "vramtop_process_memory_used_bytes") else None, 5, "process series")
+        procs = series(smp, "vramtop_process_memory_used_bytes")
+        assert len(procs) == 1 and procs[0][0]["pid"] == str(s.pid(1)), procs
+        assert series(smp, "vramtop_gpu_processes")[0][1] == 2
+    finally:
+        s.close()
+    s = Serve("gpu_lost.json", time_scale=1)
+    try:
+        def lost():
+            smp = samples(s.metrics())
+            st = [l["gpu"] for l, v in series(smp, "vramtop_gpu_state", state="lost") if v == 1]
+            return (st, smp) if st else None
+        gpus, smp = wait_for(lost, 20, "a lost GPU")
+        for gpu in gpus:
+            errs = series(smp, "vramtop_gpu_sample_errors_total", gpu=gpu)[0][1]
+            assert errs >= 1, errs
+            assert not series(smp, "vramtop_gpu_memory_used_bytes", gpu=gpu)
+        promtool_check(s.metrics())
+    finally:
+        s.close()
+
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+@case("a real Prometheus scrapes serve during the leak; PromQL finds the OOM on GPU 0 and its culprit")
+def _():
+    s = Serve("leak.json", time_scale=10)
+    d = tempfile.mkdtemp()
+    port = free_port()
+    cfg = os.path.join(d, "prometheus.yml")
+    open(cfg, "w").write(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        "scrape_configs:\n  - job_name: vramtop\n    static_configs:\n"
+        f"      - targets: ['127.0.0.1:{s.port}']\n")
+    prom = subprocess.Popen([PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={d}/data",
+                             f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def query(q):
+            url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    doc = json.load(r)
+            except OSError:
+                return None
+            assert doc["status"] == "success", doc
+            return doc["data"]["result"]
+        q = ("vramtop_gpu_oom_culprit_info * on(instance, gpu) group_left "
+             "vramtop_gpu_oom_eta_high_seconds < 600")
+        res = wait_for(lambda: query(q), 40, "PromQL to see the predicted OOM")
+        assert len(res) == 1, res
+        m = res[0]["metric"]
+        assert m["gpu"] == "0" and m["pid"] == str(s.pid(1)), m
+        assert 0 < float(res[0]["value"][1]) < 600, res
+        up = query('up{job="vramtop"}')
+        assert up and up[0]["value"][1] == "1", up
+    finally:
+        prom.terminate()
+        prom.wait(10)
+        s.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def ticks_during(s, seconds, fn):
+    """Runs fn for `seconds`; returns (samples taken, samples expected)."""
+    before = counter(s, "vramtop_samples_total")
+    t0 = time.time()
+    fn()
+    while time.time() - t0 < seconds:
+        time.sleep(0.05)
+    el = time.time() - t0
+    after = counter(s, "vramtop_samples_total")
+    return after - before, el / s.refresh
+
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+
+
+@case("hostile peers: unknown paths 404, other methods 405, a 1 MB request line refused")
+def _():
+    s = Serve("basic_2gpu.json")
+    try:
+        for path in ["/nope", "/metrics/", "/../etc/passwd", "/api/v1/snapshot2"]:
+            assert s.get(path)[0] == 404, path
+        for method in ["POST", "PUT", "DELETE", "OPTIONS"]:
+            st, _, _ = s.get("/metrics", method=method)
+            assert st == 405, (method, st)
+        assert counter(s, "vramtop_http_errors_total") == 8
+        so = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        try:
+            so.sendall(b"GET /" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed before it was all sent: refused, too
+        try:
+            answer = so.recv(200)
+        except ConnectionResetError:
+            answer = b""
+        so.close()
+        assert answer == b"" or re.match(rb"HTTP/1\.1 (414|431|400)", answer), answer
+        assert s.get("/healthz")[0] == 200
+    finally:
+        s.close()
+
+
+@case("hostile peers: a slowloris is timed out and 1,000 idle connections do not stop the "
+      "refresh or, once they time out, the scrapes")
+def _():
+    raise_nofile(4096)
+    s = Serve("basic_2gpu.json")
+    try:
+        wait_for(lambda: counter(s, "vramtop_samples_total") > 0, 5, "a sample")
+        # slowloris: headers one byte at a time, never finished
+        slow = socket.create_connection(("127.0.0.1", s.port))
+        req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-a: " + b"b" * 4000
+        t0 = time.time()
+        closed = False
+        for i in range(len(req)):
+            try:
+                slow.sendall(req[i:i + 1])
+                if i % 10 == 0:  # a normal scrape goes through meanwhile
+                    assert s.get("/healthz")[0] == 200
+                time.sleep(0.01)
+                if time.time() - t0 > 1.0:  # then it goes quiet
+                    slow.settimeout(15)
+                    closed = slow.recv(100) == b""
+                    break
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+        waited = time.time() - t0
+        slow.close()
+        assert closed and waited < 12, (closed, waited)
+
+        # 1,000 idle connections: the first SERVE_MAX_CONNS are held until they
+        # time out, the rest closed on accept; the refresh goes on meanwhile
+        before = counter(s, "vramtop_samples_total")
+        t0 = time.time()
+        idle = []
+        for _ in range(1000):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", s.port))
+            idle.append(c)
+        time.sleep(3)
+        for c in idle:
+            c.close()
+        wait_for(lambda: s.get("/healthz", timeout=2)[0] == 200, 10, "a scrape after the flood")
+        got = counter(s, "vramtop_samples_total") - before
+        want = (time.time() - t0) / s.refresh
+        assert got >= want - 1.5, f"{got} samples in {want:.1f} refreshes"
+    finally:
+        s.close()
+
+
+@case("100 scrapes a second for 3 s on loopback: every one answered, the refresh on time")
+def _():
+    s = Serve("leak.json", time_scale=1)
+    try:
+        wait_for(lambda: counter(s, "vramtop_samples_total") > 0, 5, "a sample")
+        stats = {"ok": 0, "bad": 0}
+
+        def load():
+            c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
+            t0 = time.time()
+            for i in range(300):
+                due = t0 + i / 100.0
+                if time.time() < due:
+                    time.sleep(due - time.time())
+                c.request("GET", "/metrics")
+                r = c.getresponse()
+                body = r.read()
+                stats["ok" if r.status == 200 and b"vramtop_gpu_memory_used_bytes" in body
+                      else "bad"] += 1
+            c.close()
+            stats["rate"] = 300 / (time.time() - t0)
+        got, want = ticks_during(s, 3.0, load)
+        assert stats["ok"] == 300 and stats["bad"] == 0, stats
+        assert stats["rate"] >= 95, stats
+        assert got >= want - 1.5, f"{got} samples in {want:.1f} refreshes"
+        print(f"# 300 scrapes at {stats['rate']:.0f}/s; {got:.0f} samples in {want:.1f} "
+              "refresh intervals")
+    finally:
+        s.close()
+
+
+@case("bad --listen: exit 2 with the reason; a port in use: exit 1 with the reason")
+def _():
+    env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
+               VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "basic_2gpu.json"),
+               XDG_CONFIG_HOME=tempfile.mkdtemp())
+    for bad in ["localhost:9400", "127.0.0.1", "127.0.0.1:70000", "[::1:9400", "1.2.3.4:x"]:
+        r = subprocess.run([VT, "serve", "--listen", bad], env=env, capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode == 2 and "--listen wants" in r.stderr, (bad, r.returncode, r.stderr)
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        so.listen()
+        port = so.getsockname()[1]
+        r = subprocess.run([VT, "serve", "--listen", f"127.0.0.1:{port}"], env=env,
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 1 and "cannot listen" in r.stderr, (r.returncode, r.stderr)
+    r = subprocess.run([VT, "--once", "--serve"], env=env, capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 2 and "exporter" in r.stderr, r.stderr
+
+
+def main():
+    print(f"1..{len(results)}")
+    failed = 0
+    only = os.environ.get("TEST_ONLY")
+    for i, (name, fn) in enumerate(results, 1):
+        if only and only not in name:
+            print(f"ok {i} - {name} # SKIP not selected")
+            continue
+        try:
+            fn()
+            print(f"ok {i} - {name}")
+        except Exception as e:  # noqa: BLE001 -- report every failure as TAP
+            failed += 1
+            print(f"not ok {i} - {name}")
+            import traceback
+            tb = [f for f in traceback.extract_tb(e.__traceback__)
+                  if f.filename == __file__][-1]
+            for line in (f"{type(e).__name__}: {e} (line {tb.lineno})").splitlines():
+                print(f"# {line}")
+        sys.stdout.flush()
+    sys.exit(1 if failed else 0)
+
+
+main()
