@@ -234,6 +234,79 @@ def _():
         s.close()
 
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+_full = []
+
+
+def full_exposition():
+    """An exposition holding every family: the leak with its OOM predicted."""
+    if not _full:
+        s = Serve("leak.json", time_scale=10)
+        try:
+            wait_for(lambda: oom_standing(s), 20, "a predicted OOM")
+            _full.append(s.metrics())
+        finally:
+            s.close()
+    return _full[0]
+
+
+def emitted():
+    """The families and the label names of a full exposition."""
+    text = full_exposition()
+    fams = set(re.findall(r"^# TYPE (\w+) ", text, re.M))
+    labels = set(re.findall(r'[{,](\w+)="', text))
+    return fams, labels
+
+
+def check_names(exprs, fams, what):
+    for e in exprs:
+        names = set(re.findall(r"\bvramtop_\w+", e))
+        assert names or re.search(r"\bup\b", e), f"{what}: no vramtop metric in {e!r}"
+        unknown = names - fams
+        assert not unknown, f"{what}: {sorted(unknown)} not emitted (in {e!r})"
+
+
+@case("alerts.yml: promtool check rules, promtool test rules, only emitted metrics")
+def _():
+    rules = os.path.join(ROOT, "contrib", "prometheus", "alerts.yml")
+    r = subprocess.run([PROMTOOL, "check", "rules", rules], capture_output=True, text=True)
+    assert r.returncode == 0 and "SUCCESS: 5 rules" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([PROMTOOL, "test", "rules", "alerts_test.yml"], capture_output=True,
+                       text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
+    assert r.returncode == 0 and "SUCCESS" in r.stdout, r.stdout + r.stderr
+    text = open(rules).read()
+    exprs = re.findall(r"expr: \|\n((?:          .*\n)+)|expr: (.*)\n", text)
+    exprs = [a or b for a, b in exprs]
+    assert len(exprs) == 5, exprs
+    fams, _ = emitted()
+    check_names(exprs, fams, "alerts.yml")
+
+
+@case("grafana dashboard: valid JSON, every expression and legend names only what serve emits")
+def _():
+    dash = json.load(open(os.path.join(ROOT, "contrib", "grafana", "vramtop.json")))
+    fams, labels = emitted()
+    labels |= {"instance", "job"}  # added by Prometheus
+    exprs, legends = [], []
+    for p in dash["panels"]:
+        assert p.get("targets"), f"panel {p.get('title')} has no query"
+        for t in p["targets"]:
+            exprs.append(t["expr"])
+            legends.append(t.get("legendFormat", ""))
+    for v in dash["templating"]["list"]:
+        if v["type"] == "query":
+            exprs.append(v["query"]["query"])
+    assert len(exprs) >= 8, exprs
+    check_names(exprs, fams, "dashboard")
+    for e in exprs:
+        for used in re.findall(r"(?:by|on)\s*\(([^)]*)\)|(\w+)=~?\"", e):
+            for name in re.split(r"[,\s]+", used[0] or used[1]):
+                assert not name or name in labels, f"label {name!r} not emitted (in {e!r})"
+    for lf in legends:
+        for name in re.findall(r"\{\{(\w+)\}\}", lf):
+            assert name in labels, f"legend label {name!r} not emitted"
+
+
 def free_port():
     with socket.socket() as so:
         so.bind(("127.0.0.1", 0))
