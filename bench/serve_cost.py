@@ -104,9 +104,9 @@ try:
     ok = 0
     n = int(100 * SECS)
     for i in range(n):
-        due = t0 + i / 100
-        if time.monotonic() < due:
-            time.sleep(due - time.monotonic())
+        wait = t0 + i / 100 - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         conn.request("GET", "/metrics")
         r = conn.getresponse()
         r.read()

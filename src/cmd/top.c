@@ -531,10 +531,29 @@ static int add_exporter(struct top *t)
 	return 0;
 }
 
+/* Webhooks when the secret webhook_url is set (VRAMTOP_WEBHOOK_URL or
+ * secrets.toml); a refused secret or URL is said and the run goes on. */
+static void add_webhook(struct top *t)
+{
+	char url[SECRETS_VALUE_MAX], err[VT_ERRMSG_MAX] = "";
+	int rc = secrets_get("webhook_url", url, sizeof(url), err, sizeof(err));
+	if (rc == SECRETS_NOT_SET)
+		return;
+	struct sink *s = rc == VT_OK ? sink_webhook_new(t->loop, &t->cfg, url, err, sizeof(err))
+	                             : NULL;
+	if (!s) {
+		fprintf(stderr, "vramtop: webhooks off: %s\n", err);
+		return;
+	}
+	pipeline_add_sink(&t->p, s);
+}
+
 static int add_sinks(struct top *t, const char *file, bool record, bool force, bool json_stream,
                      bool want_json, const char *csv_path)
 {
 	char err[VT_ERRMSG_MAX] = "";
+	if (!t->once && !t->p.replaying)
+		add_webhook(t);
 	if (t->serve) {
 		int rc = add_exporter(t);
 		if (rc || t->headless)

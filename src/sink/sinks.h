@@ -55,6 +55,13 @@ struct sink *sink_analyze_new(FILE *out, bool segments, const struct pelt_opts *
 struct pipeline;
 struct sink *sink_serve_new(struct loop *l, const struct pipeline *p, const struct config *cfg,
                             const char *addr, int port, int *bound, char *err, size_t errlen);
+/* Webhooks (docs/exporter.md): a JSON POST to url when an OOM warning
+ * begins ([alerts] thresholds of cfg, borrowed) and when a GPU is lost,
+ * through libcurl's multi interface on l; retried, deduplicated,
+ * rate-limited, never blocking. Not essential. NULL with err set for a URL
+ * that is not http(s). */
+struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const char *url,
+                              char *err, size_t errlen);
 /* "127.0.0.1:9400", "[::1]:9400" into addr and *port; VT_ERR with a
  * sentence in err otherwise. */
 int serve_parse_listen(const char *arg, char *addr, size_t cap, int *port, char *err,

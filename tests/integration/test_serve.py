@@ -23,7 +23,8 @@ def case(name):
 class Serve:
     """vramtop serve on an ephemeral loopback port, with real children as
     the scenario's $PID1 and $PID2."""
-    def __init__(self, scenario, args=(), time_scale=None, refresh="0.5", config=None):
+    def __init__(self, scenario, args=(), time_scale=None, refresh="0.5", config=None,
+                 extra_env=None):
         self.kids = [subprocess.Popen(["sleep", "300"]) for _ in range(2)]
         env = dict(os.environ)
         env["VRAMTOP_NVML_LIB"] = os.path.join(FAKE, "libnvidia-ml.so.1")
@@ -33,6 +34,7 @@ class Serve:
             env["VRAMTOP_FAKE_NVML_TIME_SCALE"] = str(time_scale)
         for i, k in enumerate(self.kids):
             env[f"PID{i + 1}"] = str(k.pid)
+        env.update(extra_env or {})
         cmd = [VT, "serve", "--listen", "127.0.0.1:0", "-r", refresh] + list(args)
         if config:
             path = os.path.join(env["XDG_CONFIG_HOME"], "c.toml")
@@ -457,9 +459,9 @@ def _():
             c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
             t0 = time.time()
             for i in range(300):
-                due = t0 + i / 100.0
-                if time.time() < due:
-                    time.sleep(due - time.time())
+                wait = t0 + i / 100.0 - time.time()
+                if wait > 0:
+                    time.sleep(wait)
                 c.request("GET", "/metrics")
                 r = c.getresponse()
                 body = r.read()
@@ -496,6 +498,90 @@ def _():
     r = subprocess.run([VT, "--once", "--serve"], env=env, capture_output=True, text=True,
                        timeout=10)
     assert r.returncode == 2 and "exporter" in r.stderr, r.stderr
+
+
+class Receiver:
+    """A webhook receiver on loopback: records every POST; answers 500 to
+    the first `fail` of them, and waits `delay` seconds before answering."""
+    def __init__(self, fail=0, delay=0.0):
+        import http.server, threading
+        self.posts, self.fail, self.delay = [], fail, delay
+        rec = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                rec.posts.append((time.time(), self.headers.get("Content-Type"),
+                                  json.loads(body)))
+                time.sleep(rec.delay)
+                code = 500 if len(rec.posts) <= rec.fail else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.srv.server_address[1]}/hook"
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def events(self, kind):
+        return [p for _, _, p in self.posts if p.get("event") == kind]
+
+    def close(self):
+        self.srv.shutdown()
+
+
+@case("webhook: one POST per OOM warning, with a Slack text and the culprit, retried after a 500")
+def _():
+    rec = Receiver(fail=1)
+    s = Serve("leak.json", time_scale=10, extra_env={"VRAMTOP_WEBHOOK_URL": rec.url})
+    try:
+        wait_for(lambda: len(rec.posts) >= 2, 25, "the warning and its retry")
+        time.sleep(4)  # the warning still stands: nothing more is sent
+        ev = rec.events("oom_warning")
+        assert len(ev) == 2 and ev[0] == ev[1], rec.posts  # the 500, then the same again
+        t0, t1 = rec.posts[0][0], rec.posts[1][0]
+        assert 0.8 <= t1 - t0 <= 3, t1 - t0  # retried after about 1 s
+        assert rec.posts[0][1] == "application/json"
+        p = ev[0]
+        assert p["gpu"] == 0 and p["culprit"]["pid"] == s.pid(1), p
+        assert 0 < p["eta_low_s"] <= p["eta_high_s"] <= 300 and 0.3 <= p["confidence"] <= 1, p
+        assert "GPU 0" in p["text"] and f"pid {s.pid(1)}" in p["text"], p["text"]
+        assert not rec.events("gpu_lost")
+    finally:
+        s.close()
+        rec.close()
+
+
+@case("webhook: a lost GPU is announced once; a receiver that hangs does not delay the refresh")
+def _():
+    rec = Receiver(delay=8)
+    s = Serve("gpu_lost.json", time_scale=1, extra_env={"VRAMTOP_WEBHOOK_URL": rec.url})
+    try:
+        wait_for(lambda: rec.posts, 10, "the lost GPU's POST")
+        t0 = time.time()
+        before = counter(s, "vramtop_samples_total")
+        assert time.time() - t0 < 1, "a scrape waited for the webhook"
+        time.sleep(3)
+        got = counter(s, "vramtop_samples_total") - before
+        want = (time.time() - t0) / s.refresh
+        assert got >= want - 1.5, f"{got} samples in {want:.1f} refreshes"
+        ev = rec.events("gpu_lost")
+        assert len(ev) == 1 and ev[0]["gpu"] == 1 and "lost" in ev[0]["text"], rec.posts
+    finally:
+        s.close()
+        rec.close()
+
+
+@case("webhook: a URL that is not http(s) is refused with a message; the exporter still runs")
+def _():
+    s = Serve("basic_2gpu.json", extra_env={"VRAMTOP_WEBHOOK_URL": "file:///etc/passwd"})
+    try:
+        assert "webhooks off" in s.stderr() and "http" in s.stderr(), s.stderr()
+        assert s.get("/healthz")[0] in (200, 503)
+    finally:
+        s.close()
 
 
 def main():
