@@ -535,11 +535,15 @@ static int add_exporter(struct top *t)
  * secrets.toml); a refused secret or URL is said and the run goes on. */
 static void add_webhook(struct top *t)
 {
-	char url[SECRETS_VALUE_MAX], err[VT_ERRMSG_MAX] = "";
+	char url[SECRETS_VALUE_MAX], token[SECRETS_VALUE_MAX], err[VT_ERRMSG_MAX] = "";
 	int rc = secrets_get("webhook_url", url, sizeof(url), err, sizeof(err));
 	if (rc == SECRETS_NOT_SET)
 		return;
-	struct sink *s = rc == VT_OK ? sink_webhook_new(t->loop, &t->cfg, url, err, sizeof(err))
+	if (rc == VT_OK && secrets_get("webhook_token", token, sizeof(token), err, sizeof(err)) ==
+	                       VT_ERR)
+		rc = VT_ERR;
+	struct sink *s = rc == VT_OK ? sink_webhook_new(t->loop, &t->cfg, url, token, err,
+	                                                sizeof(err))
 	                             : NULL;
 	if (!s) {
 		fprintf(stderr, "vramtop: webhooks off: %s\n", err);

@@ -8,7 +8,7 @@
  * MHD_get_timeout says a connection is due to time out. No thread, no
  * blocking call: MHD's sockets are non-blocking and a response is written
  * as far as the peer takes it. Hostile peers are bounded by MHD's limits:
- * SERVE_MAX_CONNS connections (more are closed on accept), SERVE_TIMEOUT_S
+ * SERVE_MAX_CONNS connections (more wait in the listen backlog), SERVE_TIMEOUT_S
  * of inactivity, SERVE_CONN_MEMORY bytes per connection for the request
  * (a longer request line or header block is answered 414/431). */
 #include <arpa/inet.h>

@@ -58,10 +58,11 @@ struct sink *sink_serve_new(struct loop *l, const struct pipeline *p, const stru
 /* Webhooks (docs/exporter.md): a JSON POST to url when an OOM warning
  * begins ([alerts] thresholds of cfg, borrowed) and when a GPU is lost,
  * through libcurl's multi interface on l; retried, deduplicated,
- * rate-limited, never blocking. Not essential. NULL with err set for a URL
- * that is not http(s). */
+ * rate-limited, never blocking; token (may be NULL or "") goes as a Bearer
+ * authorisation. Not essential. NULL with err set for a URL that is not
+ * http(s) or a token with spaces or controls. */
 struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const char *url,
-                              char *err, size_t errlen);
+                              const char *token, char *err, size_t errlen);
 /* "127.0.0.1:9400", "[::1]:9400" into addr and *port; VT_ERR with a
  * sentence in err otherwise. */
 int serve_parse_listen(const char *arg, char *addr, size_t cap, int *port, char *err,

@@ -44,6 +44,7 @@ struct hook_sink {
 	struct loop *loop;
 	const struct config *cfg;
 	char url[SECRETS_VALUE_MAX];
+	char auth[SECRETS_VALUE_MAX + 32]; /* "Authorization: Bearer ...", or "" */
 	char host[256];
 	CURLM *multi;
 	struct loop_timer *timer;
@@ -137,8 +138,11 @@ static void start(struct hook_msg *m)
 		msg_free(m);
 		return;
 	}
-	if (!m->hdrs)
+	if (!m->hdrs) {
 		m->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+		if (h->auth[0])
+			m->hdrs = curl_slist_append(m->hdrs, h->auth);
+	}
 	curl_easy_setopt(m->easy, CURLOPT_URL, h->url);
 	curl_easy_setopt(m->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(m->easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -356,8 +360,17 @@ static void hook_free(struct sink *s)
 static const struct sink_ops hook_ops = {.name = "webhook", .tick = hook_tick, .free = hook_free};
 
 struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const char *url,
-                              char *err, size_t errlen)
+                              const char *token, char *err, size_t errlen)
 {
+	char auth[SECRETS_VALUE_MAX + 32] = "";
+	if (token && token[0]) {
+		for (const char *c = token; *c; c++)
+			if ((unsigned char)*c < 0x21 || *c == 0x7f) {
+				snprintf(err, errlen, "webhook_token holds a space or a control character");
+				return NULL;
+			}
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	}
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
 		snprintf(err, errlen, "webhook_url must be an http:// or https:// URL");
 		return NULL;
@@ -375,6 +388,7 @@ struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const ch
 	h->loop = l;
 	h->cfg = cfg;
 	vt_strlcpy(h->url, url, sizeof(h->url));
+	vt_strlcpy(h->auth, auth, sizeof(h->auth));
 	char host[256] = "";
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");

@@ -35,13 +35,17 @@ class Serve:
         for i, k in enumerate(self.kids):
             env[f"PID{i + 1}"] = str(k.pid)
         env.update(extra_env or {})
-        cmd = [VT, "serve", "--listen", "127.0.0.1:0", "-r", refresh] + list(args)
+        cmd = [VT] + (list(args) if args else ["serve"]) + ["--listen", "127.0.0.1:0", "-r",
+                                                            refresh]
         if config:
             path = os.path.join(env["XDG_CONFIG_HOME"], "c.toml")
             open(path, "w").write(config)
+            self.config = path
             cmd += ["-c", path]
         self.errf = tempfile.TemporaryFile("w+")
-        self.p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=self.errf)
+        self.outf = tempfile.TemporaryFile("w+")
+        self.table_out = None
+        self.p = subprocess.Popen(cmd, env=env, stdout=self.outf, stderr=self.errf)
         self.refresh = float(refresh)
         self.port = None
         deadline = time.time() + 10
@@ -89,6 +93,8 @@ class Serve:
         for k in self.kids:
             k.kill()
             k.wait()
+        self.outf.seek(0)
+        self.table_out = self.outf.read()
 
 
 def samples(text):
@@ -218,6 +224,12 @@ def _():
         procs = series(smp, "vramtop_process_memory_used_bytes")
         assert len(procs) == 1 and procs[0][0]["pid"] == str(s.pid(1)), procs
         assert series(smp, "vramtop_gpu_processes")[0][1] == 2
+        # SIGHUP with a new bound: the next scrape has it
+        open(s.config, "w").write("[export]\nprometheus_max_processes = 5\n")
+        s.p.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(series(samples(s.metrics()),
+                                    "vramtop_process_memory_used_bytes")) == 2, 5,
+                 "both processes after the reload")
     finally:
         s.close()
     s = Serve("gpu_lost.json", time_scale=1)
@@ -479,6 +491,17 @@ def _():
         s.close()
 
 
+@case("--serve beside the plain table: the table on stdout, the metrics on the port")
+def _():
+    s = Serve("basic_2gpu.json", args=["--serve", "--plain"])
+    try:
+        wait_for(lambda: counter(s, "vramtop_samples_total") >= 2, 5, "two samples")
+        assert series(samples(s.metrics()), "vramtop_gpu_memory_total_bytes")
+    finally:
+        s.close()
+    assert s.table_out and "NVIDIA H200" in s.table_out, s.table_out
+
+
 @case("bad --listen: exit 2 with the reason; a port in use: exit 1 with the reason")
 def _():
     env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
@@ -505,7 +528,7 @@ class Receiver:
     the first `fail` of them, and waits `delay` seconds before answering."""
     def __init__(self, fail=0, delay=0.0):
         import http.server, threading
-        self.posts, self.fail, self.delay = [], fail, delay
+        self.posts, self.auth, self.fail, self.delay = [], [], fail, delay
         rec = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -513,6 +536,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 rec.posts.append((time.time(), self.headers.get("Content-Type"),
                                   json.loads(body)))
+                rec.auth.append(self.headers.get("Authorization"))
                 time.sleep(rec.delay)
                 code = 500 if len(rec.posts) <= rec.fail else 200
                 self.send_response(code)
@@ -535,9 +559,11 @@ class Receiver:
 @case("webhook: one POST per OOM warning, with a Slack text and the culprit, retried after a 500")
 def _():
     rec = Receiver(fail=1)
-    s = Serve("leak.json", time_scale=10, extra_env={"VRAMTOP_WEBHOOK_URL": rec.url})
+    s = Serve("leak.json", time_scale=10, extra_env={"VRAMTOP_WEBHOOK_URL": rec.url,
+                                                     "VRAMTOP_WEBHOOK_TOKEN": "s3cret"})
     try:
         wait_for(lambda: len(rec.posts) >= 2, 25, "the warning and its retry")
+        assert rec.auth[:2] == ["Bearer s3cret"] * 2, rec.auth
         time.sleep(4)  # the warning still stands: nothing more is sent
         ev = rec.events("oom_warning")
         assert len(ev) == 2 and ev[0] == ev[1], rec.posts  # the 500, then the same again
