@@ -136,21 +136,14 @@ static void gpu_labels(struct prom *p, const struct model *m, size_t slot)
 	         uuid, name);
 }
 
-/* The GPUs of the latest sample, in the sample's order. */
-#define EACH_GPU(m, i, g, sg)                                                                  \
-	for (size_t i = 0; i < (m)->snap.ngpus; i++)                                           \
-		for (const struct snap_gpu *sg = &(m)->snap.gpus[i]; sg; sg = NULL)            \
-			for (const struct model_gpu *g = &(m)->gpus[(m)->gpu_of_snap[i]]; g; g = NULL)
-
 #define GL(m, i) (p->g[(m)->gpu_of_snap[i]].labels)
 
 static void mem_family(struct prom *p, const struct model *m, const char *name, uint32_t bit,
                        size_t off, const char *help)
 {
 	family(p, name, "gauge", help);
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)g;
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct snap_gpu *sg = &m->snap.gpus[i];
 		if (sg->state == GPU_STATE_OK && (sg->valid & bit))
 			put(p, "%s{%s} %llu\n", name, GL(m, i),
 			    (unsigned long long)*(const uint64_t *)((const char *)sg + off));
@@ -214,19 +207,15 @@ static void gpu_families(struct prom *p, const struct model *m)
 	static const char *const states[] = {"ok", "lost", "error"};
 	family(p, "vramtop_gpu_state", "gauge",
 	       "1 for the GPU's state in the latest sample (ok, lost, error), 0 for the others.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)g;
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct snap_gpu *sg = &m->snap.gpus[i];
 		for (int s = 0; s < 3; s++)
 			put(p, "vramtop_gpu_state{%s,state=\"%s\"} %d\n", GL(m, i), states[s],
 			    (int)sg->state == s);
 	}
 	family(p, "vramtop_gpu_sample_errors_total", "counter",
 	       "Samples in which this GPU was lost or answered with errors.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)g;
-		(void)sg;
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
 		put(p, "vramtop_gpu_sample_errors_total{%s} %lu\n", GL(m, i),
 		    p->g[m->gpu_of_snap[i]].errors);
 	}
@@ -242,8 +231,9 @@ static void gpu_families(struct prom *p, const struct model *m)
 	           "Memory the driver and firmware reserve on the GPU.");
 	family(p, "vramtop_gpu_processes", "gauge",
 	       "Processes using the GPU (all of them; only the largest get process series).");
-	EACH_GPU(m, i, g, sg)
-	{
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct snap_gpu *sg = &m->snap.gpus[i];
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
 		if (sg->state == GPU_STATE_OK)
 			put(p, "vramtop_gpu_processes{%s} %zu\n", GL(m, i), g->nrows);
 	}
@@ -254,9 +244,8 @@ static void analysis_families(struct prom *p, const struct model *m)
 	family(p, "vramtop_gpu_memory_phase", "gauge",
 	       "1 for the phase of the GPU's memory (stable, growing, shrinking, volatile), 0 for "
 	       "the others; absent while the GPU is not analysed.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
 		if (!g->analysed)
 			continue;
 		for (int ph = PHASE_STABLE; ph <= PHASE_VOLATILE; ph++)
@@ -266,41 +255,35 @@ static void analysis_families(struct prom *p, const struct model *m)
 	family(p, "vramtop_gpu_memory_growth_bytes_per_second", "gauge",
 	       "The rate at which the GPU's memory grows (negative: shrinks), as the "
 	       "predictor estimates it.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
-		if (g->analysed)
-			{
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
+		if (g->analysed) {
 			put(p, "vramtop_gpu_memory_growth_bytes_per_second{%s}", GL(m, i));
 			put_value(p, g->an.rate_mb_s * MIB, 0);
 		}
 	}
 	family(p, "vramtop_gpu_oom_predicted", "gauge",
 	       "1 while an out-of-memory is predicted on the GPU, else 0.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
 		if (g->analysed)
-			put(p, "vramtop_gpu_oom_predicted{%s} %d\n", GL(m, i), g->an.has_oom ? 1 : 0);
+			put(p, "vramtop_gpu_oom_predicted{%s} %d\n", GL(m, i),
+			    g->an.has_oom ? 1 : 0);
 	}
 	family(p, "vramtop_gpu_oom_eta_low_seconds", "gauge",
 	       "Earliest predicted time to out-of-memory; absent while none is predicted.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
-		if (g->analysed && g->an.has_oom)
-			{
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
+		if (g->analysed && g->an.has_oom) {
 			put(p, "vramtop_gpu_oom_eta_low_seconds{%s}", GL(m, i));
 			put_value(p, g->an.low_s, 1);
 		}
 	}
 	family(p, "vramtop_gpu_oom_eta_high_seconds", "gauge",
 	       "Latest predicted time to out-of-memory; absent while none is predicted.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
-		if (g->analysed && g->an.has_oom)
-			{
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
+		if (g->analysed && g->an.has_oom) {
 			put(p, "vramtop_gpu_oom_eta_high_seconds{%s}", GL(m, i));
 			put_value(p, g->an.high_s, 1);
 		}
@@ -308,11 +291,9 @@ static void analysis_families(struct prom *p, const struct model *m)
 	family(p, "vramtop_gpu_oom_confidence_ratio", "gauge",
 	       "Confidence (0 to 1) of the predicted out-of-memory; absent while none is "
 	       "predicted.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
-		if (g->analysed && g->an.has_oom)
-			{
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
+		if (g->analysed && g->an.has_oom) {
 			put(p, "vramtop_gpu_oom_confidence_ratio{%s}", GL(m, i));
 			put_value(p, g->an.confidence, 3);
 		}
@@ -320,9 +301,8 @@ static void analysis_families(struct prom *p, const struct model *m)
 	family(p, "vramtop_gpu_oom_culprit_info", "gauge",
 	       "The process predicted to cause the out-of-memory (value 1); absent while none "
 	       "is predicted.");
-	EACH_GPU(m, i, g, sg)
-	{
-		(void)sg;
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
 		if (!g->analysed || !g->an.has_oom || !g->an.culprit_pid)
 			continue;
 		const struct model_proc *r = culprit_row(g);
@@ -330,7 +310,8 @@ static void analysis_families(struct prom *p, const struct model *m)
 		if (r)
 			proc_labels(pl, sizeof(pl), r);
 		else
-			snprintf(pl, sizeof(pl), "pid=\"%ld\",user=\"\",command=\"\",container=\"\"",
+			snprintf(pl, sizeof(pl),
+			         "pid=\"%ld\",user=\"\",command=\"\",container=\"\"",
 			         (long)g->an.culprit_pid);
 		put(p, "vramtop_gpu_oom_culprit_info{%s,%s} 1\n", GL(m, i), pl);
 	}
@@ -340,8 +321,9 @@ static void process_families(struct prom *p, const struct model *m)
 {
 	family(p, "vramtop_process_memory_used_bytes", "gauge",
 	       "GPU memory a process holds (the largest processes of each GPU only).");
-	EACH_GPU(m, i, g, sg)
-	{
+	for (size_t i = 0; i < m->snap.ngpus; i++) {
+		const struct snap_gpu *sg = &m->snap.gpus[i];
+		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
 		if (sg->state != GPU_STATE_OK || !g->nrows)
 			continue;
 		if (g->nrows > p->top_cap) {

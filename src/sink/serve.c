@@ -94,8 +94,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
 	return rc;
 }
 
-static enum MHD_Result text(struct MHD_Connection *c, unsigned code, const char *body,
-                            bool head)
+static enum MHD_Result text(struct MHD_Connection *c, unsigned code, const char *body, bool head)
 {
 	return reply(c, code, "text/plain; charset=utf-8", body, strlen(body), head);
 }
@@ -107,8 +106,8 @@ static bool fresh(const struct serve_sink *s)
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size, void **con_cls)
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
 	struct serve_sink *s = cls;
 	(void)version;
@@ -136,14 +135,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		             head);
 	}
 	if (strcmp(url, "/healthz") == 0)
-		return fresh(s) ? text(c, MHD_HTTP_OK, "ok\n", head)
-		                : text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-		                       s->p->ticks ? "stale: no sample for three refresh intervals\n"
-		                                   : "starting: no sample yet\n",
-		                       head);
+		return fresh(s)
+		           ? text(c, MHD_HTTP_OK, "ok\n", head)
+		           : text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  s->p->ticks ? "stale: no sample for three refresh intervals\n"
+		                              : "starting: no sample yet\n",
+		                  head);
 	if (strcmp(url, "/api/v1/snapshot") == 0) {
 		if (!s->p->ticks)
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting: no sample yet\n", head);
+			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting: no sample yet\n",
+			            head);
 		snapshot_fmt_json(&s->w, &m->snap);
 		return reply(c, MHD_HTTP_OK, "application/json", s->w.buf, s->w.len, head);
 	}
@@ -178,10 +179,10 @@ static void serve_free(struct sink *sk)
 	free(s);
 }
 
-static const struct sink_ops serve_ops = {.name = "exporter", .tick = serve_tick, .free = serve_free};
+static const struct sink_ops serve_ops = {
+    .name = "exporter", .tick = serve_tick, .free = serve_free};
 
-int serve_parse_listen(const char *arg, char *addr, size_t cap, int *port, char *err,
-                       size_t errlen)
+int serve_parse_listen(const char *arg, char *addr, size_t cap, int *port, char *err, size_t errlen)
 {
 	const char *colon = strrchr(arg, ':');
 	char host[64];
@@ -239,17 +240,20 @@ struct sink *sink_serve_new(struct loop *l, const struct pipeline *p, const stru
 	s->cfg = cfg;
 	s->prom = prom_new((size_t)cfg->prometheus_max_processes);
 	jsonw_init(&s->w);
-	s->d = MHD_start_daemon(
-	    flags, (uint16_t)port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNS, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)SERVE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_MEMORY,
-	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)SERVE_BACKLOG, MHD_OPTION_END);
-	const union MHD_DaemonInfo *ei = s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD)
-	                                      : NULL;
+	s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
+	                        &ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNS,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT_S,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_MEMORY,
+	                        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)SERVE_BACKLOG,
+	                        MHD_OPTION_END);
+	const union MHD_DaemonInfo *ei =
+	    s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!ei) {
-		snprintf(err, errlen, "exporter: cannot listen on %s%s%s:%d (in use, or not an "
+		snprintf(err, errlen,
+		         "exporter: cannot listen on %s%s%s:%d (in use, or not an "
 		         "address of this host?)",
-		         flags & MHD_USE_IPv6 ? "[" : "", addr, flags & MHD_USE_IPv6 ? "]" : "", port);
+		         flags & MHD_USE_IPv6 ? "[" : "", addr, flags & MHD_USE_IPv6 ? "]" : "",
+		         port);
 		serve_free(&s->base);
 		return NULL;
 	}

@@ -185,7 +185,8 @@ static void done(struct hook_sink *h, CURL *e, CURLcode rc)
 	if (m->tries >= WEBHOOK_TRIES) {
 		h->failed++;
 		fprintf(stderr, "vramtop: webhook: gave up after %d tries (%s)\n", m->tries,
-		        rc != CURLE_OK ? curl_easy_strerror(rc) : "the receiver did not answer 2xx");
+		        rc != CURLE_OK ? curl_easy_strerror(rc)
+		                       : "the receiver did not answer 2xx");
 		msg_free(m);
 		return;
 	}
@@ -349,8 +350,8 @@ static int hook_tick(struct sink *s, const struct model *m, char *err, size_t er
 static void hook_free(struct sink *s)
 {
 	struct hook_sink *h = (struct hook_sink *)s;
-	while (h->nq)
-		msg_free(h->q[0]);
+	while (h->nq > 0)
+		msg_free(h->q[h->nq - 1]); /* the last: nothing moves */
 	curl_multi_cleanup(h->multi);
 	loop_timer_remove(h->loop, h->timer);
 	jsonw_free(&h->w);
@@ -366,7 +367,8 @@ struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const ch
 	if (token && token[0]) {
 		for (const char *c = token; *c; c++)
 			if ((unsigned char)*c < 0x21 || *c == 0x7f) {
-				snprintf(err, errlen, "webhook_token holds a space or a control character");
+				snprintf(err, errlen,
+				         "webhook_token holds a space or a control character");
 				return NULL;
 			}
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
