@@ -24,8 +24,13 @@ class Serve:
     """vramtop serve on an ephemeral loopback port, with real children as
     the scenario's $PID1 and $PID2."""
     def __init__(self, scenario, args=(), time_scale=None, refresh="0.5", config=None,
-                 extra_env=None):
-        self.kids = [subprocess.Popen(["sleep", "300"]) for _ in range(2)]
+                 extra_env=None, pid1_uid=None):
+        def drop():  # $PID1 as a second real user (root runs the tests)
+            os.setgid(pid1_uid)
+            os.setuid(pid1_uid)
+        self.kids = [subprocess.Popen(["sleep", "300"],
+                                      preexec_fn=drop if i == 0 and pid1_uid else None)
+                     for i in range(2)]
         env = dict(os.environ)
         env["VRAMTOP_NVML_LIB"] = os.path.join(FAKE, "libnvidia-ml.so.1")
         env["VRAMTOP_FAKE_NVML_SCENARIO"] = os.path.join(SCEN, scenario)
@@ -490,6 +495,27 @@ def _():
               "refresh intervals")
     finally:
         s.close()
+
+
+@case("another user's leaking process: its pid and user are exported, never its name")
+def _():
+    if os.getuid() != 0:
+        raise AssertionError("needs root to start a process as another user")
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    for show, want in ((False, ""), (True, "python3")):
+        s = Serve("leak.json", time_scale=10, pid1_uid=nobody.pw_uid,
+                  args=["serve", "--show-other-users"] if show else None)
+        try:
+            smp = wait_for(lambda: oom_standing(s), 20, "a predicted OOM")
+            c = series(smp, "vramtop_gpu_oom_culprit_info")
+            assert len(c) == 1 and c[0][0]["pid"] == str(s.pid(1)), c
+            # root is not widened: the name is NVML's only when asked for
+            assert c[0][0]["user"] == "nobody" and c[0][0]["command"] == want, (show, c)
+            mine = series(smp, "vramtop_process_memory_used_bytes", pid=s.pid(2))
+            assert mine and mine[0][0]["command"] == "sleep", mine
+        finally:
+            s.close()
 
 
 @case("--serve beside the plain table: the table on stdout, the metrics on the port")
