@@ -118,6 +118,9 @@ try:
     p.terminate()
     p.wait()
 finally:
+    if p.poll() is None:  # a failure above must not leave the server running
+        p.kill()
+        p.wait()
     for q in procs:
         q.kill()
         q.wait()
