@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential meson ninja-build pkg-config
       libncurses-dev zlib1g-dev libcjson-dev libcurl4-openssl-dev libmicrohttpd-dev
-      libcmocka-dev libutf8proc-dev librsvg2-bin clang libclang-rt-14-dev valgrind python3 tmux
+      libcmocka-dev libutf8proc-dev prometheus librsvg2-bin clang libclang-rt-14-dev valgrind python3 tmux
       cppcheck clang-tidy clang-format
       passwd)  # useradd: the deep-mode test's second real user
 missing=()

@@ -35,6 +35,7 @@ static const struct command {
     {"record", sub},
     {"replay", sub},
     {"wrap", wrap},
+    {"serve", sub},
 };
 
 int main(int argc, char **argv)

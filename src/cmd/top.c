@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/strnum.h"
 #include "deep/deep.h"
+#include "core/xalloc.h"
 #include "loop/loop.h"
 #include "pipeline/pipeline.h"
 #include "sink/sinks.h"
@@ -53,6 +54,8 @@ enum opt_id {
 	OPT_FORCE,
 	OPT_PLAIN,
 	OPT_NO_MOUSE,
+	OPT_LISTEN,
+	OPT_SERVE,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +80,8 @@ static const struct option long_opts[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"plain", no_argument, NULL, OPT_PLAIN},
     {"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"serve", no_argument, NULL, OPT_SERVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -88,6 +93,7 @@ static void usage(FILE *out)
 	      "       vramtop replay FILE [--speed X]      play a recorded trace\n"
 	      "       vramtop analyze FILE [--refresh-rate S] [--algorithm NAME] [--segments]\n"
 	      "       vramtop --demo                 replay a bundled real GPU running out of memory\n"
+	      "       vramtop serve [--listen ADDR:PORT]   Prometheus exporter (docs/exporter.md)\n"
 	      "\n"
 	      "  -c, --config FILE        configuration file (default\n"
 	      "                           $XDG_CONFIG_HOME/vramtop/config.toml)\n"
@@ -110,6 +116,10 @@ static void usage(FILE *out)
 	      "      --plain              a refreshing table instead of the full-screen UI\n"
 	      "                           (the default when stdout is not a terminal)\n"
 	      "      --no-mouse           the UI ignores the mouse\n"
+	      "      --listen ADDR:PORT   serve, --serve: where the exporter listens (default\n"
+	      "                           [export] prometheus_bind:prometheus_port, else\n"
+	      "                           127.0.0.1:9400)\n"
+	      "      --serve              the exporter beside the UI or table\n"
 	      "                           (an existing trace is appended to)\n"
 	      "  -h, --help               this text\n"
 	      "  -V, --version            the version\n"
@@ -132,6 +142,9 @@ struct top {
 	double speed, duration, first_t;
 	bool once;
 	struct deep *deep; /* deep mode's reader, live runs only */
+	bool serve;            /* the exporter runs (serve, --serve, prometheus_port) */
+	bool headless;         /* `vramtop serve`: the exporter only */
+	const char *listen;    /* --listen, NULL: from the config */
 };
 
 static double tick_interval(const struct top *t)
@@ -496,10 +509,62 @@ static struct sink *start_ui(struct top *t, char *err, size_t errlen)
 	return ui_app_new(t->loop, &o, err, errlen);
 }
 
+/* The exporter: --listen, else [export] prometheus_bind:prometheus_port,
+ * else 127.0.0.1:9400. */
+static int add_exporter(struct top *t)
+{
+	char err[VT_ERRMSG_MAX] = "", addr[64];
+	int port = t->cfg.prometheus_port ? t->cfg.prometheus_port : 9400, bound = 0;
+	vt_strlcpy(addr, t->cfg.prometheus_bind, sizeof(addr));
+	if (t->listen && serve_parse_listen(t->listen, addr, sizeof(addr), &port, err,
+	                                    sizeof(err)) != VT_OK) {
+		fprintf(stderr, "vramtop: %s\n", err);
+		return 2;
+	}
+	struct sink *s = sink_serve_new(t->loop, &t->p, &t->cfg, addr, port, &bound, err,
+	                                sizeof(err));
+	if (!s) {
+		fprintf(stderr, "vramtop: %s\n", err);
+		return 1;
+	}
+	pipeline_add_sink(&t->p, s);
+	fprintf(stderr, "vramtop: exporter listening on http://%s%s%s:%d/metrics\n",
+	        strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", bound);
+	return 0;
+}
+
+/* Webhooks when the secret webhook_url is set (VRAMTOP_WEBHOOK_URL or
+ * secrets.toml); a refused secret or URL is said and the run goes on. */
+static void add_webhook(struct top *t)
+{
+	char url[SECRETS_VALUE_MAX], token[SECRETS_VALUE_MAX], err[VT_ERRMSG_MAX] = "";
+	int rc = secrets_get("webhook_url", url, sizeof(url), err, sizeof(err));
+	if (rc == SECRETS_NOT_SET)
+		return;
+	if (rc == VT_OK && secrets_get("webhook_token", token, sizeof(token), err, sizeof(err)) ==
+	                       VT_ERR)
+		rc = VT_ERR;
+	struct sink *s = rc == VT_OK ? sink_webhook_new(t->loop, &t->cfg, url, token, err,
+	                                                sizeof(err))
+	                             : NULL;
+	if (!s) {
+		fprintf(stderr, "vramtop: webhooks off: %s\n", err);
+		return;
+	}
+	pipeline_add_sink(&t->p, s);
+}
+
 static int add_sinks(struct top *t, const char *file, bool record, bool force, bool json_stream,
                      bool want_json, const char *csv_path)
 {
 	char err[VT_ERRMSG_MAX] = "";
+	if (!t->once && !t->p.replaying)
+		add_webhook(t);
+	if (t->serve) {
+		int rc = add_exporter(t);
+		if (rc || t->headless)
+			return rc;
+	}
 	if (t->once) {
 		pipeline_add_sink(&t->p, sink_once_new(stdout, want_json));
 		return 0;
@@ -697,6 +762,12 @@ int cmd_top(int argc, char **argv, const char *sub)
 		case OPT_NO_MOUSE:
 			t.no_mouse = true;
 			break;
+		case OPT_LISTEN:
+			t.listen = optarg;
+			break;
+		case OPT_SERVE:
+			t.serve = true;
+			break;
 		case OPT_FORCE:
 			force = true;
 			break;
@@ -742,6 +813,11 @@ int cmd_top(int argc, char **argv, const char *sub)
 		config_diags_free(&d);
 		return rc == VT_OK ? 0 : 1;
 	}
+	t.headless = sub && strcmp(sub, "serve") == 0;
+	if (t.headless) {
+		t.serve = true;
+		sub = NULL; /* live, without a FILE */
+	}
 	if (sub) {
 		if (optind >= argc) {
 			fprintf(stderr, "vramtop: %s needs a FILE\n", sub);
@@ -768,6 +844,10 @@ int cmd_top(int argc, char **argv, const char *sub)
 		return refuse("--force is for record");
 	if (demo && sub)
 		return refuse("--demo replays the bundled trace: no record or replay with it");
+	if (t.serve && (t.once || replay))
+		return refuse("the exporter serves a live run: no --once, replay or --demo with it");
+	if (t.listen && !t.serve)
+		return refuse("--listen is for serve and --serve");
 
 	/* defaults < file < flags. A bad file at start: run on defaults, say why. */
 	struct config_diags d = {0};
@@ -781,6 +861,8 @@ int cmd_top(int argc, char **argv, const char *sub)
 	for (size_t i = 0; i < nsets; i++)
 		if (cli_set(&t.cfg, sets[i].key, sets[i].value) != VT_OK)
 			return 2;
+	if (t.cfg.prometheus_port && !t.once && !replay)
+		t.serve = true; /* [export] prometheus_port turns the exporter on */
 	if (print_cfg) {
 		config_print(&t.cfg, stdout);
 		return 0;

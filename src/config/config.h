@@ -41,6 +41,7 @@ struct config {
 	/* [export] */
 	char prometheus_bind[64]; /* an IPv4 or IPv6 address literal */
 	int prometheus_port;      /* 0 = off */
+	int prometheus_max_processes; /* process series per GPU, default 20 */
 
 	/* Private: which keys config_set_cli set (bit i = schema entry i), so
 	 * that config_reload keeps command-line values over the new file. */

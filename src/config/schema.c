@@ -45,6 +45,8 @@ const struct schema_key schema_keys[] = {
      false},
     {"export", "prometheus_bind", SK_ADDR, F(prometheus_bind), 0, 0, NULL, false},
     {"export", "prometheus_port", SK_INT, F(prometheus_port), 0, 65535, NULL, false},
+    {"export", "prometheus_max_processes", SK_INT, F(prometheus_max_processes), 1, 10000, NULL,
+     false},
 };
 const size_t schema_nkeys = sizeof schema_keys / sizeof schema_keys[0];
 _Static_assert(sizeof schema_keys / sizeof schema_keys[0] <= 64, "cli_mask has 64 bits");
@@ -78,6 +80,7 @@ void config_defaults(struct config *c)
 	c->min_rate_mb_per_sec = 1.0;
 	vt_strlcpy(c->prometheus_bind, "127.0.0.1", sizeof c->prometheus_bind);
 	c->prometheus_port = 0;
+	c->prometheus_max_processes = 20;
 }
 
 const struct schema_key *schema_find(const char *section, const char *name)

@@ -85,6 +85,8 @@ static void sink_failed(struct pipeline *p, struct sink *s, const char *err)
 int pipeline_step(struct pipeline *p, char *err, size_t errlen)
 {
 	int rc = pull(p, err, errlen);
+	if (rc == VT_ERR)
+		p->sample_errors++;
 	if (rc != VT_OK)
 		return rc;
 	struct model *m = &p->model;

@@ -36,6 +36,7 @@ struct pipeline {
 	unsigned long samples_skipped; /* replay: samples between ticks */
 	unsigned long values_cleared;  /* impossible values marked invalid */
 	unsigned long segments;        /* replay: segment breaks (analysis restarted) */
+	unsigned long sample_errors;   /* samples that failed (the next tick tries again) */
 	bool fatal;                    /* an essential sink failed: the run ends, status 1 */
 	/* enrichment after the model update, before the analysis (deep mode
 	 * fills the snapshot's processes); NULL: none */

@@ -45,4 +45,27 @@ struct sink *sink_csv_open(const char *path, char *err, size_t errlen);
  * series at the end. Essential. */
 struct sink *sink_analyze_new(FILE *out, bool segments, const struct pelt_opts *pelt);
 
+/* The Prometheus exporter (vramtop serve, --serve; docs/exporter.md): an
+ * HTTP server on addr:port (a numeric address; port 0 picks a free one,
+ * *bound gets it) driven by the loop l, answering /metrics,
+ * /healthz and /api/v1/snapshot from p's model and counters. cfg is
+ * borrowed and read at every scrape ([export] prometheus_max_processes).
+ * Not essential: it never fails a tick. NULL with err set when it cannot
+ * listen. */
+struct pipeline;
+struct sink *sink_serve_new(struct loop *l, const struct pipeline *p, const struct config *cfg,
+                            const char *addr, int port, int *bound, char *err, size_t errlen);
+/* Webhooks (docs/exporter.md): a JSON POST to url when an OOM warning
+ * begins ([alerts] thresholds of cfg, borrowed) and when a GPU is lost,
+ * through libcurl's multi interface on l; retried, deduplicated,
+ * rate-limited, never blocking; token (may be NULL or "") goes as a Bearer
+ * authorisation. Not essential. NULL with err set for a URL that is not
+ * http(s) or a token with spaces or controls. */
+struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const char *url,
+                              const char *token, char *err, size_t errlen);
+/* "127.0.0.1:9400", "[::1]:9400" into addr and *port; VT_ERR with a
+ * sentence in err otherwise. */
+int serve_parse_listen(const char *arg, char *addr, size_t cap, int *port, char *err,
+                       size_t errlen);
+
 #endif
