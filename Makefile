@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 # Link-time optimisation: ~8 % off `vramtop analyze` of a large trace (docs/PERFORMANCE.md).
 MESON_FLAGS ?= -Db_lto=true
 
-.PHONY: all deps setup demo check check-asan fuzz install clean bench lint golden screenshots
+.PHONY: all deps setup demo check check-asan fuzz install clean bench lint golden screenshots soak
 
 all: setup
 	ninja -C $(BUILD)
@@ -75,3 +75,14 @@ screenshots: all
 	mkdir -p docs/screenshots
 	$(BUILD)/bench/ui_shots $(SHOT_TRACE) $(SHOT_AT) 160 45 docs/screenshots
 	for f in docs/screenshots/*.svg; do rsvg-convert -o $${f%.svg}.png $$f; done
+
+# Soak (not in make check): 10^6 ticks of the live pipeline against a churning
+# simulator (processes coming and going every tick, PIDs reused, a GPU lost
+# and back, SIGHUP every second); fails if RSS, the heap or open fds grow.
+# SOAK_TICKS=100000 for a shorter run; SOAK_BUILD=build-asan to run it under
+# the sanitizers.
+SOAK_TICKS ?= 1000000
+SOAK_BUILD ?= $(BUILD)
+soak: all
+	ninja -C $(SOAK_BUILD) bench/soak tests/fake_nvml/libnvidia-ml.so.1
+	python3 bench/soak.py $(SOAK_BUILD) $(SOAK_TICKS)

@@ -231,6 +231,11 @@ static nvmlReturn_t init_common(enum fake_fn fn)
 	}
 	t_scale = env_seconds("VRAMTOP_FAKE_NVML_TIME_SCALE", scenario.time_scale);
 	t_offset = env_seconds("VRAMTOP_FAKE_NVML_T0", 0);
+	unsigned int hang = scenario.latency_us[fn]; /* a wedged driver's init */
+	fake_unlock();
+	if (hang)
+		sleep_us(hang);
+	fake_lock();
 	mono_at_init = mono_seconds();
 	atomic_store(&refcount, 1);
 	fake_unlock();

@@ -2,6 +2,8 @@
 #ifndef FAKE_NVML_H
 #define FAKE_NVML_H
 
+#include <math.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -153,11 +155,14 @@ struct fake_proc {
 	struct fake_series used;
 	unsigned int lists; /* FAKE_LIST_* */
 	double appear, disappear;
+	double period; /* > 0: appear/disappear repeat every period seconds */
 	unsigned int gpu_instance, compute_instance;
 };
 
 static inline bool fake_proc_visible(const struct fake_proc *p, double t)
 {
+	if (p->period > 0)
+		t = fmod(t, p->period);
 	return t >= p->appear && t < p->disappear;
 }
 

@@ -167,6 +167,7 @@ static int parse_proc(struct ctx *c, const cJSON *j, const char *what, struct fa
 	                                   "lists",
 	                                   "appear",
 	                                   "disappear",
+	                                   "period",
 	                                   "comment",
 	                                   "gpu_instance_id",
 	                                   "compute_instance_id",
@@ -189,6 +190,7 @@ static int parse_proc(struct ctx *c, const cJSON *j, const char *what, struct fa
 	if (get_string(c, j, "name", p->name, sizeof(p->name), what) ||
 	    get_number(c, j, "appear", &p->appear, what) ||
 	    get_number(c, j, "disappear", &p->disappear, what) ||
+	    get_number(c, j, "period", &p->period, what) ||
 	    get_number(c, j, "gpu_instance_id", &gi, what) ||
 	    get_number(c, j, "compute_instance_id", &ci, what))
 		return -1;

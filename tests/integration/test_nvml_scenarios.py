@@ -80,6 +80,28 @@ def _():
     expect_init_failure("init_noperm.json", "permission")
 
 
+@case("a hung nvmlInit: Ctrl-C (SIGINT) stops vramtop at once, live table and --once")
+def _():
+    env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
+               VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "init_hang.json"),
+               XDG_CONFIG_HOME=tempfile.mkdtemp())
+    for args in (["--once"], ["--plain"]):
+        p = subprocess.Popen([VT] + args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            time.sleep(1.0)
+            assert p.poll() is None, "init should still hang (the scenario sleeps 30 s)"
+            t0 = time.time()
+            p.send_signal(signal.SIGINT)
+            p.wait(3)
+            assert time.time() - t0 < 2, "SIGINT took %.1f s" % (time.time() - t0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
+
+
 @case("no NVML library at all -> exit 2 with a hint")
 def _():
     r = run("basic_2gpu.json", ["--once"], lib="/nonexistent")
