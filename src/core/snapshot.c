@@ -6,6 +6,15 @@
 
 #include "core/xalloc.h"
 
+const struct snap_deep_field snap_deep_fields[SNAP_DEEP_NFIELDS] = {
+    {"allocated", offsetof(struct snap_deep, allocated)},
+    {"reserved", offsetof(struct snap_deep, reserved)},
+    {"active", offsetof(struct snap_deep, active)},
+    {"peak_allocated", offsetof(struct snap_deep, peak_allocated)},
+    {"alloc_retries", offsetof(struct snap_deep, alloc_retries)},
+    {"ooms", offsetof(struct snap_deep, ooms)},
+};
+
 void snapshot_init(struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));

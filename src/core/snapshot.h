@@ -90,6 +90,23 @@ struct snap_deep {
 	uint64_t alloc_retries, ooms;
 };
 
+/* The deep figures by name, in the order every reader and writer uses: one
+ * table for the socket protocol, the trace format and --once --json. */
+#define SNAP_DEEP_NFIELDS 6
+struct snap_deep_field {
+	const char *key;
+	size_t off; /* of a uint64_t in struct snap_deep */
+};
+extern const struct snap_deep_field snap_deep_fields[SNAP_DEEP_NFIELDS];
+static inline uint64_t *snap_deep_at(struct snap_deep *d, size_t i)
+{
+	return (uint64_t *)((char *)d + snap_deep_fields[i].off);
+}
+static inline uint64_t snap_deep_get(const struct snap_deep *d, size_t i)
+{
+	return *(const uint64_t *)((const char *)d + snap_deep_fields[i].off);
+}
+
 struct snap_proc {
 	unsigned gpu; /* index into snapshot.gpus (not the NVML index) */
 	pid_t pid;

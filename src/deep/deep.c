@@ -460,12 +460,8 @@ void deep_apply(struct deep *d, struct snapshot *s, double now)
 			const struct snap_deep *f = &c->devs[k].f;
 			if (!c->devs[k].valid)
 				continue;
-			sum.allocated += f->allocated;
-			sum.reserved += f->reserved;
-			sum.active += f->active;
-			sum.peak_allocated += f->peak_allocated;
-			sum.alloc_retries += f->alloc_retries;
-			sum.ooms += f->ooms;
+			for (size_t n = 0; n < SNAP_DEEP_NFIELDS; n++)
+				*snap_deep_at(&sum, n) += snap_deep_get(f, n);
 		}
 		p->deep = sum;
 		p->flags |= PF_DEEP_VALID;

@@ -61,20 +61,9 @@ static int parse_hello(const cJSON *o, struct deep_msg *m, char *err, size_t err
 
 static int parse_sample(const cJSON *o, struct deep_msg *m, char *err, size_t errlen)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-	    {"allocated", offsetof(struct snap_deep, allocated)},
-	    {"reserved", offsetof(struct snap_deep, reserved)},
-	    {"active", offsetof(struct snap_deep, active)},
-	    {"peak_allocated", offsetof(struct snap_deep, peak_allocated)},
-	    {"alloc_retries", offsetof(struct snap_deep, alloc_retries)},
-	    {"ooms", offsetof(struct snap_deep, ooms)},
-	};
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (get_count(o, keys[i].key, false, UINT64_MAX,
-		              (uint64_t *)((char *)&m->f + keys[i].off), NULL, err, errlen))
+	for (size_t i = 0; i < SNAP_DEEP_NFIELDS; i++)
+		if (get_count(o, snap_deep_fields[i].key, false, UINT64_MAX, snap_deep_at(&m->f, i), NULL,
+		              err, errlen))
 			return VT_ERR;
 	if (m->f.allocated > m->f.reserved) {
 		snprintf(err, errlen, "allocated above reserved");

@@ -35,12 +35,8 @@ static void json_deep(struct jsonw *w, const struct snap_proc *p)
 	}
 	const struct snap_deep *d = &p->deep;
 	jsonw_obj_begin(w);
-	put_opt_u(w, "allocated", true, d->allocated);
-	put_opt_u(w, "reserved", true, d->reserved);
-	put_opt_u(w, "active", true, d->active);
-	put_opt_u(w, "peak_allocated", true, d->peak_allocated);
-	put_opt_u(w, "alloc_retries", true, d->alloc_retries);
-	put_opt_u(w, "ooms", true, d->ooms);
+	for (size_t i = 0; i < SNAP_DEEP_NFIELDS; i++)
+		put_opt_u(w, snap_deep_fields[i].key, true, snap_deep_get(d, i));
 	jsonw_obj_end(w);
 }
 

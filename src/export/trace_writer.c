@@ -98,12 +98,8 @@ static void format_proc(struct jsonw *w, const struct snapshot *s, const struct 
 		const struct snap_deep *d = &p->deep;
 		jsonw_key(w, "deep");
 		jsonw_obj_begin(w);
-		key_u64(w, "allocated", d->allocated);
-		key_u64(w, "reserved", d->reserved);
-		key_u64(w, "active", d->active);
-		key_u64(w, "peak_allocated", d->peak_allocated);
-		key_u64(w, "alloc_retries", d->alloc_retries);
-		key_u64(w, "ooms", d->ooms);
+		for (size_t i = 0; i < SNAP_DEEP_NFIELDS; i++)
+			key_u64(w, snap_deep_fields[i].key, snap_deep_get(d, i));
 		jsonw_obj_end(w);
 	}
 	jsonw_obj_end(w);

@@ -357,17 +357,6 @@ static int proc_type(struct lex *x, struct snap_proc *p)
  * members we do not know are skipped, a missing one reads as 0. */
 static int proc_deep(struct lex *x, struct snap_proc *p)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-	    {"allocated", offsetof(struct snap_deep, allocated)},
-	    {"reserved", offsetof(struct snap_deep, reserved)},
-	    {"active", offsetof(struct snap_deep, active)},
-	    {"peak_allocated", offsetof(struct snap_deep, peak_allocated)},
-	    {"alloc_retries", offsetof(struct snap_deep, alloc_retries)},
-	    {"ooms", offsetof(struct snap_deep, ooms)},
-	};
 	const char *k;
 	size_t kl;
 	bool first = true;
@@ -377,16 +366,15 @@ static int proc_deep(struct lex *x, struct snap_proc *p)
 		return -1;
 	while ((r = lex_member(x, &first, &k, &kl)) == 1) {
 		size_t i = 0;
-		while (i < sizeof(keys) / sizeof(keys[0]) &&
-		       !(strlen(keys[i].key) == kl && memcmp(keys[i].key, k, kl) == 0))
+		while (i < SNAP_DEEP_NFIELDS && !(strlen(snap_deep_fields[i].key) == kl &&
+		                                  memcmp(snap_deep_fields[i].key, k, kl) == 0))
 			i++;
-		if (i == sizeof(keys) / sizeof(keys[0])) {
+		if (i == SNAP_DEEP_NFIELDS) {
 			if (lex_skip(x) < 0)
 				return -1;
 			continue;
 		}
-		if (get_u64(x, UINT64_MAX, "deep figure",
-		            (uint64_t *)((char *)&p->deep + keys[i].off)) < 0)
+		if (get_u64(x, UINT64_MAX, "deep figure", snap_deep_at(&p->deep, i)) < 0)
 			return -1;
 	}
 	if (r < 0)
