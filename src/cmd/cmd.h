@@ -4,6 +4,16 @@
 #ifndef VT_CMD_H
 #define VT_CMD_H
 
+/* Where installed data lives (meson sets both for src/cmd/): the bundled
+ * demo trace, the deep-mode client; a build run from its tree falls back to
+ * the source tree. */
+#ifndef VT_DATADIR
+#define VT_DATADIR "/usr/local/share/vramtop"
+#endif
+#ifndef VT_SRCDIR
+#define VT_SRCDIR "."
+#endif
+
 /* vramtop [OPTION]..., `record FILE`, `replay FILE` (sub is NULL, "record"
  * or "replay"; argv[0] is the program). */
 int cmd_top(int argc, char **argv, const char *sub);

@@ -25,13 +25,6 @@
 #include "ui/app.h"
 #include "ui/state.h"
 
-#ifndef VT_DATADIR
-#define VT_DATADIR "/usr/local/share/vramtop"
-#endif
-#ifndef VT_SRCDIR
-#define VT_SRCDIR "."
-#endif
-
 #define DEMO_TRACE "demo.jsonl.gz" /* recorded with vramtop record: contrib/demo/ */
 #define SPEED_MIN  0.01
 #define SPEED_MAX  1e6

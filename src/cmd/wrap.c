@@ -18,13 +18,6 @@
 #include "core/strnum.h"
 #include "core/xalloc.h"
 
-#ifndef VT_DATADIR
-#define VT_DATADIR "/usr/local/share/vramtop"
-#endif
-#ifndef VT_SRCDIR
-#define VT_SRCDIR "."
-#endif
-
 #define SITE_REL "/vramtop/_wrap"
 
 static void usage(FILE *out)
