@@ -548,6 +548,7 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 		struct proc_resolve_opts ro;
 		proc_resolve_opts_default(&ro);
 		model_set_procfs(&t->p.model, &ro, t->cfg.show_other_users);
+		model_set_enrich(&t->p.model, "/", getenv("NVIDIA_VISIBLE_DEVICES"));
 	}
 	status = setup_loop(t);
 	if (!status && !t->once) {

@@ -25,7 +25,70 @@ static void put_opt_str(struct jsonw *w, const char *key, bool valid, const char
 		jsonw_null(w);
 }
 
-static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
+/* What enrichment learnt of a process (null / [] when nothing is known). */
+static void json_enrich(struct jsonw *w, const struct enrich_facts *f)
+{
+	jsonw_key(w, "framework");
+	if (f && f->fw != FW_NONE)
+		jsonw_str(w, enrich_fw_name(f->fw));
+	else
+		jsonw_null(w);
+	jsonw_key(w, "model_files");
+	jsonw_arr_begin(w);
+	for (size_t i = 0; f && i < f->nfiles; i++) {
+		jsonw_obj_begin(w);
+		jsonw_key(w, "path");
+		jsonw_str(w, f->files[i].path);
+		jsonw_key(w, "bytes");
+		jsonw_u64(w, f->files[i].bytes);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+	jsonw_key(w, "container");
+	if (f && f->ct.runtime[0]) {
+		jsonw_obj_begin(w);
+		jsonw_key(w, "runtime");
+		jsonw_str(w, f->ct.runtime);
+		put_opt_str(w, "id", f->ct.id[0], f->ct.id);
+		put_opt_str(w, "name", f->ct.name[0], f->ct.name);
+		put_opt_str(w, "pod", f->ct.pod[0], f->ct.pod);
+		jsonw_obj_end(w);
+	} else {
+		jsonw_null(w);
+	}
+	jsonw_key(w, "scrape");
+	jsonw_null(w);
+}
+
+static void json_env(struct jsonw *w, const struct enrich_env *e)
+{
+	jsonw_key(w, "environment");
+	if (!e) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_obj_begin(w);
+	jsonw_key(w, "in_container");
+	jsonw_bool(w, e->in_container);
+	jsonw_key(w, "pid_namespace_isolated");
+	jsonw_bool(w, e->pidns_isolated);
+	put_opt_str(w, "nvidia_visible_devices", e->nvidia_visible_devices_set,
+	            e->nvidia_visible_devices);
+	jsonw_key(w, "cdi_devices");
+	jsonw_arr_begin(w);
+	for (size_t i = 0; i < e->ncdi; i++)
+		jsonw_str(w, e->cdi[i]);
+	jsonw_arr_end(w);
+	jsonw_key(w, "mps_daemon");
+	if (e->mps_daemon)
+		jsonw_i64(w, e->mps_daemon);
+	else
+		jsonw_null(w);
+	jsonw_obj_end(w);
+}
+
+static void json_procs(struct jsonw *w, const struct snapshot *s, const struct model *m,
+                       size_t gi)
 {
 	jsonw_key(w, "processes");
 	jsonw_arr_begin(w);
@@ -44,12 +107,14 @@ static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
 		jsonw_key(w, "mps");
 		jsonw_bool(w, p->type & PROC_MPS);
 		put_opt_u(w, "used", p->flags & PF_USED_VALID, p->used);
+		const struct model_proc *row = m ? m->proc_of_snap[i] : NULL;
+		json_enrich(w, row ? &row->id->enr : NULL);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
 }
 
-static void json_gpu(struct jsonw *w, const struct snapshot *s, size_t gi)
+static void json_gpu(struct jsonw *w, const struct snapshot *s, const struct model *m, size_t gi)
 {
 	const struct snap_gpu *g = &s->gpus[gi];
 	uint32_t v = g->valid;
@@ -89,11 +154,11 @@ static void json_gpu(struct jsonw *w, const struct snapshot *s, size_t gi)
 		jsonw_bool(w, g->mig_enabled);
 	else
 		jsonw_null(w);
-	json_procs(w, s, gi);
+	json_procs(w, s, m, gi);
 	jsonw_obj_end(w);
 }
 
-void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s)
+void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s, const struct model *m)
 {
 	jsonw_reset(w);
 	jsonw_obj_begin(w);
@@ -105,8 +170,9 @@ void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s)
 	jsonw_key(w, "gpus");
 	jsonw_arr_begin(w);
 	for (size_t i = 0; i < s->ngpus; i++)
-		json_gpu(w, s, i);
+		json_gpu(w, s, m, i);
 	jsonw_arr_end(w);
+	json_env(w, m ? model_env(m) : NULL);
 	jsonw_obj_end(w);
 }
 
