@@ -151,7 +151,11 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	int tw = w > 10 ? w - 9 : 1;
 	vt_text_fit(cut, sizeof(cut), title, strlen(title), (size_t)tw,
 	            VT_TEXT_FIT_ELLIPSIS | VT_TEXT_FIT_NOPAD, NULL);
-	struct ui_rect bx = open_box(c, screen, w, 8, cut, role(THEME_TITLE, CANVAS_BOLD));
+	const struct enrich_facts *f = p->id ? &p->id->enr : NULL;
+	size_t nfiles = f ? f->nfiles : 0;
+	/* one more line naming the model files when there are any */
+	struct ui_rect bx =
+	    open_box(c, screen, w, nfiles ? 9 : 8, cut, role(THEME_TITLE, CANVAS_BOLD));
 	if (bx.w >= 10)
 		canvas_put_str(c, bx.x + bx.w - 6, bx.y, " Esc ", role(THEME_HEADER, CANVAS_BOLD),
 		               5);
@@ -201,8 +205,11 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	detail_verdict(buf, sizeof(buf), s, row, &vs);
 	line_put(c, bx, x0, y++, buf, vs);
 
+	uint64_t sizes[ENRICH_FILES_MAX], files_total = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		files_total += sizes[i] = f->files[i].bytes;
 	struct breakdown bd;
-	breakdown_compute(p->used, NULL, 0, &bd);
+	breakdown_compute(p->used, sizes, nfiles, &bd);
 	x = line_put(c, bx, x0, y, "breakdown (estimate): ", role(THEME_DIM, 0));
 	if (bd.valid)
 		snprintf(buf, sizeof(buf), "weights %s · dynamic %s",
@@ -215,13 +222,34 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	snprintf(buf, sizeof(buf), "command %s", p->id && p->id->cmd[0] ? p->id->cmd : "—");
 	line_put(c, bx, x0, y++, buf, role(THEME_DIM, 0));
 
-	/* what later work fills: laid out now, "—" until then */
-	static const char *const later[] = {"framework", "container", "model files", "server",
-	                                    "deep mode"};
+	/* what enrichment learnt ("—": unknown); server and deep mode are
+	 * laid out for later work */
+	char ct[ENRICH_RUNTIME_MAX + 16 + ENRICH_POD_MAX + 8] = "—", files[64] = "—";
+	if (f && f->ct.runtime[0])
+		snprintf(ct, sizeof(ct), "%s%s%.12s%s%s", f->ct.runtime, f->ct.id[0] ? " " : "",
+		         f->ct.id, f->ct.pod[0] ? " pod " : "", f->ct.pod);
+	if (nfiles)
+		snprintf(files, sizeof(files), "%zu (%s)", nfiles,
+		         units_bytes(a, sizeof(a), files_total));
+	const char *const label[] = {"framework", "container", "model files", "server",
+	                             "deep mode"};
+	const char *const value[] = {f && f->fw != FW_NONE ? enrich_fw_name(f->fw) : "—", ct,
+	                             files, "—", "—"};
 	x = x0;
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
-		x = line_put(c, bx, x, y, later[i], role(THEME_DIM, 0));
-		x = line_put(c, bx, x, y, " —   ", canvas_style_plain());
+	for (size_t i = 0; i < sizeof(label) / sizeof(label[0]); i++) {
+		x = line_put(c, bx, x, y, label[i], role(THEME_DIM, 0));
+		x = line_put(c, bx, x, y, " ", canvas_style_plain());
+		x = line_put(c, bx, x, y, value[i], canvas_style_plain());
+		x = line_put(c, bx, x, y, "   ", canvas_style_plain());
+	}
+	y++;
+	if (nfiles) {
+		x = line_put(c, bx, x0, y, "files ", role(THEME_DIM, 0));
+		for (size_t i = 0; i < nfiles; i++) {
+			snprintf(buf, sizeof(buf), "%s%s (%s)", i ? " · " : "", f->files[i].path,
+			         units_bytes(a, sizeof(a), f->files[i].bytes));
+			x = line_put(c, bx, x, y, buf, canvas_style_plain());
+		}
 	}
 	canvas_clip(c, old);
 }
