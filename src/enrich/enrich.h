@@ -66,6 +66,19 @@ struct enrich_file {
 	uint64_t bytes;
 };
 
+/* What a process's inference server said (src/enrich/scrape.h). */
+struct scrape_result {
+	bool valid;        /* a scrape was attempted: the rest means something */
+	enum enrich_fw fw;
+	int port;          /* 0: none found */
+	bool has_kv, has_running, has_waiting;
+	double kv_usage;   /* fraction 0..1 */
+	long running, waiting;
+	char model[VT_NAME_MAX]; /* sanitised; "" none */
+	char error[160];   /* "" when it worked */
+	pid_t socket_owner; /* whose listening socket: the process or its parent */
+};
+
 /* What is known of one process identity. */
 struct enrich_facts {
 	bool tried;        /* the once-per-identity reads were made */
@@ -77,6 +90,7 @@ struct enrich_facts {
 	size_t nfiles;
 	double files_at; /* monotonic time of the last fd scan (once tried) */
 	unsigned long reads; /* /proc files opened for this identity (cost test) */
+	struct scrape_result scrape; /* .valid: a scrape was made */
 };
 
 /* --- pure parsers --- */

@@ -57,7 +57,30 @@ static void json_enrich(struct jsonw *w, const struct enrich_facts *f)
 		jsonw_null(w);
 	}
 	jsonw_key(w, "scrape");
-	jsonw_null(w);
+	const struct scrape_result *r = f ? &f->scrape : NULL;
+	if (!r || !r->valid) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_obj_begin(w);
+	jsonw_key(w, "framework");
+	jsonw_str(w, enrich_fw_name(r->fw));
+	put_opt_u(w, "port", r->port > 0, (uint64_t)r->port);
+	jsonw_key(w, "kv_cache_usage");
+	if (r->has_kv)
+		jsonw_double(w, r->kv_usage, 4);
+	else
+		jsonw_null(w);
+	put_opt_u(w, "requests_running", r->has_running, (uint64_t)r->running);
+	put_opt_u(w, "requests_waiting", r->has_waiting, (uint64_t)r->waiting);
+	put_opt_str(w, "model", r->model[0], r->model);
+	put_opt_str(w, "error", r->error[0], r->error);
+	jsonw_key(w, "socket_owner");
+	if (r->socket_owner)
+		jsonw_i64(w, r->socket_owner);
+	else
+		jsonw_null(w);
+	jsonw_obj_end(w);
 }
 
 static void json_env(struct jsonw *w, const struct enrich_env *e)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "enrich/scrape.h"
 #include "sys/pidns.h"
 #include "sys/proc_cache.h"
 
@@ -36,6 +37,7 @@ struct model_priv {
 	const char *env_root;
 	char *env_nvd;
 	struct enrich_env env;
+	struct scraper *scraper;
 	bool show_other_users;
 	bool in_child_ns;
 	char name_save[VT_NAME_MAX];
@@ -168,6 +170,11 @@ void model_set_enrich(struct model *m, const char *root, const char *nvd)
 	v->env.valid = false;
 }
 
+void model_set_scraper(struct model *m, struct scraper *s)
+{
+	m->priv->scraper = s;
+}
+
 const struct enrich_env *model_env(const struct model *m)
 {
 	return m->priv->enrich_on && m->priv->env.valid ? &m->priv->env : NULL;
@@ -188,11 +195,19 @@ static void enrich(struct model *m)
 			continue;
 		struct enrich_facts *f = &p->id->enr;
 		enrich_process(f, v->ro.proc_root, v->ro.self_uid, p->pid, m->t_mono);
+		if (v->scraper && !f->denied && scrape_path(f->fw)) {
+			const struct scrape_result *r = scraper_want(v->scraper, p->pid, p->starttime,
+			                                             f->fw, f->front_pid, m->t_mono);
+			if (r)
+				f->scrape = *r;
+		}
 		/* into the sample too, for the sinks that write samples (traces) */
 		struct snap_proc *sp = &m->snap.procs[k];
 		vt_strlcpy(sp->framework, enrich_fw_name(f->fw), sizeof(sp->framework));
 		enrich_container_format(&f->ct, sp->container, sizeof(sp->container));
 	}
+	if (v->scraper)
+		scraper_end(v->scraper);
 }
 
 void model_set_show_other_users(struct model *m, bool on)

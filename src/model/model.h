@@ -135,6 +135,10 @@ void model_set_show_other_users(struct model *m, bool on);
  * facts on every update, and the environment (root: "/" or a fixture tree)
  * every ENRICH_ENV_RESCAN_S. nvd: NVIDIA_VISIBLE_DEVICES (NULL: unset). */
 void model_set_enrich(struct model *m, const char *root, const char *nvd);
+/* Scrape inference servers through s (not owned; NULL: off) for the
+ * processes enrichment recognised (src/enrich/scrape.h). */
+struct scraper;
+void model_set_scraper(struct model *m, struct scraper *s);
 /* The environment, NULL when enrichment is off (a replay). */
 const struct enrich_env *model_env(const struct model *m);
 
