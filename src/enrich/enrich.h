@@ -27,8 +27,8 @@
 #include "core/snapshot.h"
 
 #define ENRICH_FILES_MAX   8    /* model files kept per process */
-#define ENRICH_FD_RESCAN_S 10.0 /* seconds between two scans of a process's fds */
-#define ENRICH_ENV_RESCAN_S 30.0
+#define ENRICH_FD_RESCAN_S 60.0 /* seconds between two scans of a process's fds */
+#define ENRICH_ENV_RESCAN_S 300.0
 #define ENRICH_CDI_MAX     16
 #define ENRICH_FW_MAX      16  /* "text-generation-inference" is shortened to "tgi" */
 #define ENRICH_CT_ID_MAX   65  /* 64 hex digits */

@@ -136,7 +136,6 @@ static void test_cgroup(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct enrich_container c;
-		print_message("case %zu\n", i);
 		assert_true(enrich_cgroup_parse(cases[i].text, strlen(cases[i].text), &c));
 		assert_string_equal(c.runtime, cases[i].runtime);
 		assert_string_equal(c.id, cases[i].id);
