@@ -73,9 +73,9 @@ class Servers:
     def close(self):
         for p in self.procs:
             try:
-                os.killpg(p.pid, 9)
+                os.killpg(p.pid, 9)  # a server and its EngineCore child
             except ProcessLookupError:
-                pass
+                p.kill()  # started without a session of its own
             p.wait()
 
 
