@@ -107,7 +107,11 @@ def _():
         assert p["framework"] == "vllm", p
         assert p["model_files"] == [{"path": w, "bytes": 3 * 2**20 + 7}], p["model_files"]
         assert p["container"] is None, p  # this machine's cgroup names no container
-        assert p["mps"] is False and p["scrape"] is None, p
+        assert p["mps"] is False, p
+        # a vLLM without an HTTP server: the scrape says so, nothing else
+        sc = p["scrape"]
+        assert sc["error"] == "no listening socket of its own on a loopback address", sc
+        assert sc["port"] is None and sc["kv_cache_usage"] is None, sc
         env = d["environment"]
         assert env["in_container"] == (os.path.exists("/.dockerenv") or
                                        os.path.exists("/run/.containerenv")), env
