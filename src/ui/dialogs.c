@@ -154,8 +154,10 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	const struct enrich_facts *f = p->id ? &p->id->enr : NULL;
 	size_t nfiles = f ? f->nfiles : 0;
 	/* one more line naming the model files when there are any */
-	struct ui_rect bx =
-	    open_box(c, screen, w, nfiles ? 9 : 8, cut, role(THEME_TITLE, CANVAS_BOLD));
+	bool scraped = f && f->scrape.valid;
+	/* a line more for the model files, and for the server, when known */
+	struct ui_rect bx = open_box(c, screen, w, 8 + (nfiles ? 1 : 0) + (scraped ? 1 : 0), cut,
+	                             role(THEME_TITLE, CANVAS_BOLD));
 	if (bx.w >= 10)
 		canvas_put_str(c, bx.x + bx.w - 6, bx.y, " Esc ", role(THEME_HEADER, CANVAS_BOLD),
 		               5);
@@ -231,12 +233,32 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	if (nfiles)
 		snprintf(files, sizeof(files), "%zu (%s)", nfiles,
 		         units_bytes(a, sizeof(a), files_total));
+	/* the server's own figures, or SPEC §4's "metrics unavailable" */
+	char server[160] = "—";
+	const struct scrape_result *r = scraped ? &f->scrape : NULL;
+	if (r && r->error[0]) {
+		snprintf(server, sizeof(server), "metrics unavailable");
+	} else if (r) {
+		int k = snprintf(server, sizeof(server), ":%d", r->port);
+		if (r->has_kv && k > 0 && (size_t)k < sizeof(server))
+			k += snprintf(server + k, sizeof(server) - (size_t)k, " KV cache %.0f %%",
+			              100.0 * r->kv_usage);
+		if (r->has_running && k > 0 && (size_t)k < sizeof(server))
+			k += snprintf(server + k, sizeof(server) - (size_t)k, " · %ld running",
+			              r->running);
+		if (r->has_waiting && k > 0 && (size_t)k < sizeof(server))
+			snprintf(server + k, sizeof(server) - (size_t)k, " · %ld waiting", r->waiting);
+	}
 	const char *const label[] = {"framework", "container", "model files", "server",
 	                             "deep mode"};
 	const char *const value[] = {f && f->fw != FW_NONE ? enrich_fw_name(f->fw) : "—", ct,
-	                             files, "—", "—"};
+	                             files, server, "—"};
 	x = x0;
 	for (size_t i = 0; i < sizeof(label) / sizeof(label[0]); i++) {
+		if (i == 3 && r) { /* the server's figures get a line of their own */
+			y++;
+			x = x0;
+		}
 		x = line_put(c, bx, x, y, label[i], role(THEME_DIM, 0));
 		x = line_put(c, bx, x, y, " ", canvas_style_plain());
 		x = line_put(c, bx, x, y, value[i], canvas_style_plain());
