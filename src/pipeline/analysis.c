@@ -88,6 +88,11 @@ static void enrich_to_survival(const struct enrich_facts *f, struct surv_proc *s
 	}
 	for (size_t i = 0; i < f->nfiles; i++)
 		sp->weights += f->files[i].bytes;
+	/* a server's own KV-cache usage comes first (SPEC §3) */
+	if (f->scrape.valid && !f->scrape.error[0] && f->scrape.has_kv) {
+		sp->has_kv = true;
+		sp->kv_usage = f->scrape.kv_usage;
+	}
 }
 
 static void update_gpu(struct analysis *a, struct model *m, size_t slot)
