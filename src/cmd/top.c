@@ -16,6 +16,7 @@
 #include "core/strnum.h"
 #include "deep/deep.h"
 #include "core/xalloc.h"
+#include "enrich/scrape.h"
 #include "loop/loop.h"
 #include "pipeline/pipeline.h"
 #include "sink/sinks.h"
@@ -138,7 +139,22 @@ struct top {
 	bool serve;            /* the exporter runs (serve, --serve, prometheus_port) */
 	bool headless;         /* `vramtop serve`: the exporter only */
 	const char *listen;    /* --listen, NULL: from the config */
+	struct scraper *scraper;   /* NULL: scraping off (or a replay) */
+	struct loop_timer *once_wait; /* --once: the scrape round's deadline */
+	bool primed;               /* --once: the scrape round was started */
+	double once_deadline;      /* --once: output by then whatever is in flight */
 };
+
+static void scrape_opts_of(const struct config *c, struct scrape_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->proc_root = "/proc";
+	o->self_uid = getuid();
+	for (size_t i = 0; i < c->n_allowed_ports && i < SCRAPE_PORTS_MAX; i++)
+		o->ports[o->nports++] = c->allowed_ports[i];
+	o->rate_limit_s = c->rate_limit_seconds;
+	o->timeout_ms = c->timeout_ms;
+}
 
 static double tick_interval(const struct top *t)
 {
@@ -166,9 +182,31 @@ static void say(struct top *t, const char *text)
 		fprintf(stderr, "vramtop: %s\n", text);
 }
 
+static void once_scraped(void *arg)
+{
+	struct top *t = arg;
+	loop_timer_set(t->once_wait, 0, 0); /* the output, off curl's callback */
+}
+
 static void step(struct top *t)
 {
 	char err[VT_ERRMSG_MAX] = "";
+	if (t->once && t->scraper && !t->primed) {
+		/* --once with scraping: one round first -- a sample that starts
+		 * the scrapes, no output -- then the real sample once they are all
+		 * answered or the timeout passed */
+		t->primed = true;
+		size_t nsinks = t->p.nsinks;
+		t->p.nsinks = 0;
+		int rc = pipeline_step(&t->p, err, sizeof(err));
+		t->p.nsinks = nsinks;
+		if (rc == VT_OK && scraper_busy(t->scraper)) {
+			scraper_on_idle(t->scraper, once_scraped, t);
+			loop_timer_set(t->once_wait, t->cfg.timeout_ms / 1000.0 + 0.1, 0);
+			t->once_deadline = loop_now() + 2 * t->cfg.timeout_ms / 1000.0 + 1.0;
+			return;
+		}
+	}
 	int rc = pipeline_step(&t->p, err, sizeof(err));
 	if (rc == VT_AGAIN) { /* a retry with backoff, on a timer */
 		loop_timer_set(t->retry, source_retry_delay(t->p.src), 0);
@@ -200,8 +238,26 @@ static void on_sample(struct loop *l, struct loop_timer *tm, void *arg)
 	struct top *t = arg;
 	(void)l;
 	(void)tm;
+	if (t->once_wait && loop_timer_armed(t->once_wait))
+		return; /* --once waits for its scrape round */
 	if (!loop_timer_armed(t->retry)) /* a sample still being retried goes first */
 		step(t);
+}
+
+static void on_once_wait(struct loop *l, struct loop_timer *tm, void *arg)
+{
+	struct top *t = arg;
+	(void)l;
+	(void)tm;
+	scraper_expire(t->scraper); /* a transfer past its time says so first */
+	/* libcurl counts a transfer's timeout from its start, which a loaded
+	 * machine may delay a little: give it that, within a hard bound */
+	if (scraper_busy(t->scraper) && loop_now() < t->once_deadline) {
+		loop_timer_set(t->once_wait, 0.05, 0);
+		return;
+	}
+	scraper_on_idle(t->scraper, NULL, NULL);
+	step(t);
 }
 
 static void on_retry(struct loop *l, struct loop_timer *tm, void *arg)
@@ -267,6 +323,11 @@ static void on_reload(struct loop *l, int signo, void *arg)
 		pipeline_set_analysis(&t->p, an);
 	}
 	t->cfg = c;
+	if (t->scraper) {
+		struct scrape_opts so;
+		scrape_opts_of(&c, &so);
+		scraper_set_opts(t->scraper, &so);
+	}
 	if (old.refresh_rate != c.refresh_rate) {
 		t->p.refresh = c.refresh_rate;
 		loop_timer_set(t->sample, tick_interval(t), tick_interval(t));
@@ -631,10 +692,22 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 		struct proc_resolve_opts ro;
 		proc_resolve_opts_default(&ro);
 		model_set_procfs(&t->p.model, &ro, t->cfg.show_other_users);
+		model_set_enrich(&t->p.model, "/", getenv("NVIDIA_VISIBLE_DEVICES"));
 	}
 	status = setup_loop(t);
 	if (!status && !replay)
 		start_deep(t);
+	if (!status && !replay && t->cfg.scraping_enable) {
+		struct scrape_opts so;
+		scrape_opts_of(&t->cfg, &so);
+		t->scraper = scraper_new(t->loop, &so, err, sizeof(err));
+		if (t->scraper) {
+			model_set_scraper(&t->p.model, t->scraper);
+			t->once_wait = loop_timer_add(t->loop, -1, 0, on_once_wait, t);
+		} else {
+			fprintf(stderr, "vramtop: scraping off: %s\n", err);
+		}
+	}
 	if (!status && !t->once) {
 		t->p.an = new_analysis(&t->cfg, err, sizeof(err));
 		if (!t->p.an) {
@@ -672,6 +745,7 @@ static int run(struct top *t, bool replay, bool demo, bool speed_given, const ch
 	}
 	pipeline_free(&t->p);
 	deep_free(t->deep);
+	scraper_free(t->scraper);
 	loop_free(t->loop);
 	return status;
 }

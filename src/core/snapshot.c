@@ -67,6 +67,8 @@ struct snap_proc *snapshot_add_proc(struct snapshot *s)
 	p->user[0] = '\0';
 	p->name[0] = '\0';
 	p->cmd[0] = '\0';
+	p->framework[0] = '\0';
+	p->container[0] = '\0';
 	return p;
 }
 

@@ -17,6 +17,8 @@
 #define VT_BUSID_MAX    32
 #define VT_GPU_NAME_MAX 96
 #define VT_DRIVER_MAX   81
+#define VT_FRAMEWORK_MAX 16 /* "llama.cpp", "tensorflow", ... (src/enrich) */
+#define VT_CONTAINER_MAX 96 /* "runtime:id", the id 64 hex digits */
 
 /* Validity bits of struct snap_gpu: a metric whose bit is clear was not given
  * by the driver (or the source) and is shown as N/A / null, never as 0. */
@@ -119,6 +121,9 @@ struct snap_proc {
 	char name[VT_NAME_MAX]; /* sanitised */
 	char cmd[VT_CMD_MAX];   /* sanitised command line, argv joined by spaces */
 	struct snap_deep deep;  /* when PF_DEEP_VALID */
+	/* what enrichment learnt (a live run) or a trace says; "" unknown */
+	char framework[VT_FRAMEWORK_MAX];
+	char container[VT_CONTAINER_MAX]; /* "runtime:id" ("runtime:" without an id) */
 };
 
 struct snapshot {

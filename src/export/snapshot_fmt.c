@@ -41,6 +41,93 @@ static void json_deep(struct jsonw *w, const struct snap_proc *p)
 }
 
 static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
+/* What enrichment learnt of a process (null / [] when nothing is known). */
+static void json_enrich(struct jsonw *w, const struct enrich_facts *f)
+{
+	jsonw_key(w, "framework");
+	if (f && f->fw != FW_NONE)
+		jsonw_str(w, enrich_fw_name(f->fw));
+	else
+		jsonw_null(w);
+	jsonw_key(w, "model_files");
+	jsonw_arr_begin(w);
+	for (size_t i = 0; f && i < f->nfiles; i++) {
+		jsonw_obj_begin(w);
+		jsonw_key(w, "path");
+		jsonw_str(w, f->files[i].path);
+		jsonw_key(w, "bytes");
+		jsonw_u64(w, f->files[i].bytes);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+	jsonw_key(w, "container");
+	if (f && f->ct.runtime[0]) {
+		jsonw_obj_begin(w);
+		jsonw_key(w, "runtime");
+		jsonw_str(w, f->ct.runtime);
+		put_opt_str(w, "id", f->ct.id[0], f->ct.id);
+		put_opt_str(w, "name", f->ct.name[0], f->ct.name);
+		put_opt_str(w, "pod", f->ct.pod[0], f->ct.pod);
+		jsonw_obj_end(w);
+	} else {
+		jsonw_null(w);
+	}
+	jsonw_key(w, "scrape");
+	const struct scrape_result *r = f ? &f->scrape : NULL;
+	if (!r || !r->valid) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_obj_begin(w);
+	jsonw_key(w, "framework");
+	jsonw_str(w, enrich_fw_name(r->fw));
+	put_opt_u(w, "port", r->port > 0, (uint64_t)r->port);
+	jsonw_key(w, "kv_cache_usage");
+	if (r->has_kv)
+		jsonw_double(w, r->kv_usage, 4);
+	else
+		jsonw_null(w);
+	put_opt_u(w, "requests_running", r->has_running, (uint64_t)r->running);
+	put_opt_u(w, "requests_waiting", r->has_waiting, (uint64_t)r->waiting);
+	put_opt_str(w, "model", r->model[0], r->model);
+	put_opt_str(w, "error", r->error[0], r->error);
+	jsonw_key(w, "socket_owner");
+	if (r->socket_owner)
+		jsonw_i64(w, r->socket_owner);
+	else
+		jsonw_null(w);
+	jsonw_obj_end(w);
+}
+
+static void json_env(struct jsonw *w, const struct enrich_env *e)
+{
+	jsonw_key(w, "environment");
+	if (!e) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_obj_begin(w);
+	jsonw_key(w, "in_container");
+	jsonw_bool(w, e->in_container);
+	jsonw_key(w, "pid_namespace_isolated");
+	jsonw_bool(w, e->pidns_isolated);
+	put_opt_str(w, "nvidia_visible_devices", e->nvidia_visible_devices_set,
+	            e->nvidia_visible_devices);
+	jsonw_key(w, "cdi_devices");
+	jsonw_arr_begin(w);
+	for (size_t i = 0; i < e->ncdi; i++)
+		jsonw_str(w, e->cdi[i]);
+	jsonw_arr_end(w);
+	jsonw_key(w, "mps_daemon");
+	if (e->mps_daemon)
+		jsonw_i64(w, e->mps_daemon);
+	else
+		jsonw_null(w);
+	jsonw_obj_end(w);
+}
+
+static void json_procs(struct jsonw *w, const struct snapshot *s, const struct model *m,
+                       size_t gi)
 {
 	jsonw_key(w, "processes");
 	jsonw_arr_begin(w);
@@ -60,12 +147,14 @@ static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
 		jsonw_bool(w, p->type & PROC_MPS);
 		put_opt_u(w, "used", p->flags & PF_USED_VALID, p->used);
 		json_deep(w, p);
+		const struct model_proc *row = m ? m->proc_of_snap[i] : NULL;
+		json_enrich(w, row ? &row->id->enr : NULL);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
 }
 
-static void json_gpu(struct jsonw *w, const struct snapshot *s, size_t gi)
+static void json_gpu(struct jsonw *w, const struct snapshot *s, const struct model *m, size_t gi)
 {
 	const struct snap_gpu *g = &s->gpus[gi];
 	uint32_t v = g->valid;
@@ -105,11 +194,11 @@ static void json_gpu(struct jsonw *w, const struct snapshot *s, size_t gi)
 		jsonw_bool(w, g->mig_enabled);
 	else
 		jsonw_null(w);
-	json_procs(w, s, gi);
+	json_procs(w, s, m, gi);
 	jsonw_obj_end(w);
 }
 
-void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s)
+void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s, const struct model *m)
 {
 	jsonw_reset(w);
 	jsonw_obj_begin(w);
@@ -121,8 +210,9 @@ void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s)
 	jsonw_key(w, "gpus");
 	jsonw_arr_begin(w);
 	for (size_t i = 0; i < s->ngpus; i++)
-		json_gpu(w, s, i);
+		json_gpu(w, s, m, i);
 	jsonw_arr_end(w);
+	json_env(w, m ? model_env(m) : NULL);
 	jsonw_obj_end(w);
 }
 

@@ -24,7 +24,8 @@ struct fmt_analysis {
  * the predicted range ends within warn_s at min_conf or more, and each
  * process its phase, rate and survival verdict. */
 void snapshot_fmt_table(FILE *out, const struct snapshot *s, const struct fmt_analysis *fa);
-/* Serialises the --once --json document into w (reset first), no newline. */
-void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s);
+/* Serialises the --once --json document into w (reset first), no newline.
+ * m (NULL: none) adds what enrichment learnt; then s is &m->snap. */
+void snapshot_fmt_json(struct jsonw *w, const struct snapshot *s, const struct model *m);
 
 #endif

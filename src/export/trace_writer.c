@@ -87,6 +87,10 @@ static void format_proc(struct jsonw *w, const struct snapshot *s, const struct 
 		key_str(w, "user", p->user);
 	if (p->flags & PF_CMD_VALID)
 		key_str(w, "cmd", p->cmd);
+	if (p->framework[0])
+		key_str(w, "framework", p->framework);
+	if (p->container[0])
+		key_str(w, "container", p->container);
 	if (p->flags & PF_UID_VALID)
 		key_u64(w, "uid", p->uid);
 	key_str(w, "type", snap_proc_type_name(p->type));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "enrich/scrape.h"
 #include "sys/pidns.h"
 #include "sys/proc_cache.h"
 
@@ -31,6 +32,12 @@ struct model_priv {
 	struct model_proc **free_rows;
 	size_t nfree, free_cap;
 	struct proc_cache *pcache; /* NULL: not a live source */
+	struct proc_resolve_opts ro;
+	bool enrich_on;
+	const char *env_root;
+	char *env_nvd;
+	struct enrich_env env;
+	struct scraper *scraper;
 	bool show_other_users;
 	bool in_child_ns;
 	char name_save[VT_NAME_MAX];
@@ -131,6 +138,7 @@ void model_free(struct model *m)
 	free(v->free_rows);
 	free(v->prev);
 	proc_cache_free(v->pcache);
+	free(v->env_nvd);
 	free(v);
 	for (size_t i = 0; i < m->ngpus; i++) {
 		free(m->gpus[i].rows);
@@ -148,7 +156,58 @@ void model_set_procfs(struct model *m, const struct proc_resolve_opts *o, bool s
 {
 	proc_cache_free(m->priv->pcache);
 	m->priv->pcache = proc_cache_new(o);
+	m->priv->ro = *o;
 	m->priv->show_other_users = show_other_users;
+}
+
+void model_set_enrich(struct model *m, const char *root, const char *nvd)
+{
+	struct model_priv *v = m->priv;
+	v->enrich_on = v->pcache != NULL;
+	v->env_root = root;
+	free(v->env_nvd);
+	v->env_nvd = nvd ? xstrdup(nvd) : NULL;
+	v->env.valid = false;
+}
+
+void model_set_scraper(struct model *m, struct scraper *s)
+{
+	m->priv->scraper = s;
+}
+
+const struct enrich_env *model_env(const struct model *m)
+{
+	return m->priv->enrich_on && m->priv->env.valid ? &m->priv->env : NULL;
+}
+
+/* Each present row's identity is enriched (each enricher keeps its own
+ * pace: most reads once per identity, fd scans rate-limited). */
+static void enrich(struct model *m)
+{
+	struct model_priv *v = m->priv;
+	if (!v->env.valid || m->t_mono - v->env.at >= ENRICH_ENV_RESCAN_S) {
+		enrich_env_read(&v->env, v->env_root, v->ro.proc_root, v->env_nvd, v->ro.self_uid);
+		v->env.at = m->t_mono;
+	}
+	for (size_t k = 0; k < m->snap.nprocs; k++) {
+		struct model_proc *p = m->proc_of_snap[k];
+		if (!p || !(m->snap.procs[k].flags & PF_START_VALID))
+			continue;
+		struct enrich_facts *f = &p->id->enr;
+		enrich_process(f, v->ro.proc_root, v->ro.self_uid, p->pid, m->t_mono);
+		if (v->scraper && !f->denied && scrape_path(f->fw)) {
+			const struct scrape_result *r = scraper_want(v->scraper, p->pid, p->starttime,
+			                                             f->fw, f->front_pid, m->t_mono);
+			if (r)
+				f->scrape = *r;
+		}
+		/* into the sample too, for the sinks that write samples (traces) */
+		struct snap_proc *sp = &m->snap.procs[k];
+		vt_strlcpy(sp->framework, enrich_fw_name(f->fw), sizeof(sp->framework));
+		enrich_container_format(&f->ct, sp->container, sizeof(sp->container));
+	}
+	if (v->scraper)
+		scraper_end(v->scraper);
 }
 
 void model_set_show_other_users(struct model *m, bool on)
@@ -268,6 +327,12 @@ static void ident_facts(struct model_ident *id, const struct snap_proc *sp)
 	const char *cmd = (sp->flags & PF_CMD_VALID) ? sp->cmd : "";
 	if (strcmp(id->cmd, cmd) != 0)
 		vt_strlcpy(id->cmd, cmd, sizeof(id->cmd));
+	/* a replayed trace's enrichment (a live sample has none yet: its
+	 * facts come from src/enrich after the rows are found) */
+	if (sp->framework[0])
+		id->enr.fw = enrich_fw_from_name(sp->framework);
+	if (sp->container[0])
+		enrich_container_from_text(sp->container, &id->enr.ct);
 }
 
 static struct model_proc *row_new(struct model *m, unsigned gpu, const struct snap_proc *sp,
@@ -423,6 +488,8 @@ void model_update(struct model *m, double t_mono)
 	 * sources): whatever is left has no row. */
 	for (; k < m->snap.nprocs; k++)
 		m->proc_of_snap[k] = NULL;
+	if (v->enrich_on)
+		enrich(m);
 	/* The event list of a replay is set by the caller before the update. */
 }
 

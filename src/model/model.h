@@ -29,6 +29,7 @@
 #include "analysis/predictor.h"
 #include "analysis/survival.h"
 #include "core/snapshot.h"
+#include "enrich/enrich.h"
 #include "source/trace.h"
 #include "sys/proc_resolve.h"
 
@@ -51,6 +52,7 @@ struct model_ident {
 	char user[VT_USER_MAX]; /* "" when unknown */
 	char name[VT_NAME_MAX]; /* sanitised; "" when not shown */
 	char cmd[VT_CMD_MAX];   /* sanitised command line; "" when unknown or not ours */
+	struct enrich_facts enr; /* framework, model files, container (live: src/enrich) */
 	unsigned refs;          /* rows pointing here (private) */
 	unsigned long first_tick;
 };
@@ -128,6 +130,17 @@ void model_free(struct model *m);
  * another user's process; otherwise it is cleared. o is copied. */
 void model_set_procfs(struct model *m, const struct proc_resolve_opts *o, bool show_other_users);
 void model_set_show_other_users(struct model *m, bool on);
+/* Live sources, after model_set_procfs: learn what each same-user process
+ * is (src/enrich: framework, model files, container) into its identity's
+ * facts on every update, and the environment (root: "/" or a fixture tree)
+ * every ENRICH_ENV_RESCAN_S. nvd: NVIDIA_VISIBLE_DEVICES (NULL: unset). */
+void model_set_enrich(struct model *m, const char *root, const char *nvd);
+/* Scrape inference servers through s (not owned; NULL: off) for the
+ * processes enrichment recognised (src/enrich/scrape.h). */
+struct scraper;
+void model_set_scraper(struct model *m, struct scraper *s);
+/* The environment, NULL when enrichment is off (a replay). */
+const struct enrich_env *model_env(const struct model *m);
 
 /* After the source filled m->snap: resolve (if set), then find or create
  * every row, append this tick to the histories, retire what left.

@@ -58,6 +58,43 @@ static void grow(struct analysis *a, const struct model *m, size_t n)
 	a->cap = cap;
 }
 
+/* What enrichment learnt, as SPEC §3 uses it: the framework's workload
+ * multiplier, weights from the model files' sizes, pre-allocating pools. */
+static void enrich_to_survival(const struct enrich_facts *f, struct surv_proc *sp)
+{
+	sp->workload = WL_UNKNOWN;
+	switch (f->fw) {
+	case FW_VLLM:
+	case FW_SGLANG:
+		sp->workload = WL_SERVER_VLLM;
+		sp->preallocating = true;
+		break;
+	case FW_TGI:
+		sp->workload = WL_INFERENCE;
+		sp->preallocating = true;
+		break;
+	case FW_OLLAMA:
+	case FW_LLAMACPP:
+		sp->workload = WL_INFERENCE;
+		break;
+	case FW_PYTORCH:
+		sp->workload = WL_UNKNOWN_PYTORCH;
+		break;
+	case FW_JAX:
+		sp->preallocating = true;
+		break;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < f->nfiles; i++)
+		sp->weights += f->files[i].bytes;
+	/* a server's own KV-cache usage comes first (SPEC §3) */
+	if (f->scrape.valid && !f->scrape.error[0] && f->scrape.has_kv) {
+		sp->has_kv = true;
+		sp->kv_usage = f->scrape.kv_usage;
+	}
+}
+
 static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 {
 	struct model_gpu *g = &m->gpus[slot];
@@ -85,13 +122,15 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 	};
 	a->ops->update(a->pred[slot], &in, &g->an, a->out);
 	g->analysed = true;
-	for (size_t j = 0; j < n; j++)
+	for (size_t j = 0; j < n; j++) {
+		const struct enrich_facts *f = &g->rows[j]->id->enr;
 		a->sp[j] = (struct surv_proc){
 		    .phase = a->out[j].phase,
 		    .used = a->in[j].used,
 		    .observed_peak = g->rows[j]->peak,
-		    .workload = WL_UNKNOWN,
 		};
+		enrich_to_survival(f, &a->sp[j]);
+	}
 	survival_assess(a->sp, n, sg->mem_total, sg->mem_free, a->sr);
 	for (size_t j = 0; j < n; j++) {
 		struct model_proc *p = g->rows[j];

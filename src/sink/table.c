@@ -49,7 +49,7 @@ static int once_tick(struct sink *s, const struct model *m, char *err, size_t er
 {
 	struct table *t = table_of(s);
 	if (t->json) {
-		snapshot_fmt_json(&t->w, &m->snap);
+		snapshot_fmt_json(&t->w, &m->snap, m);
 		fwrite(t->w.buf, 1, t->w.len, t->out);
 		fputc('\n', t->out);
 	} else {

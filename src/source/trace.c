@@ -424,6 +424,10 @@ static int proc_field(struct lex *x, struct snap_proc *p, const char *k, size_t 
 		p->flags |= PF_CMD_VALID;
 		return get_text(x, p->cmd, sizeof(p->cmd));
 	}
+	if (KEY(k, kl, "framework"))
+		return get_text(x, p->framework, sizeof(p->framework));
+	if (KEY(k, kl, "container"))
+		return get_text(x, p->container, sizeof(p->container));
 	if (KEY(k, kl, "type"))
 		return proc_type(x, p);
 	if (KEY(k, kl, "deep"))

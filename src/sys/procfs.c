@@ -199,6 +199,11 @@ static int read_at(int dirfd, const char *name, char *buf, size_t cap, size_t *l
 	return rc;
 }
 
+int procfs_file_at(int dirfd, const char *name, char *buf, size_t cap, size_t *len)
+{
+	return read_at(dirfd, name, buf, cap, len);
+}
+
 int procfs_stat_at(int dirfd, struct proc_stat *out)
 {
 	/* 52 fields of at most 20 digits plus a 64-byte comm fit easily */

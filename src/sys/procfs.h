@@ -72,6 +72,10 @@ int procfs_comm_at(int dirfd, char *buf, size_t cap, size_t *len);
  * NUL separators at all. Raw bytes: sanitise before display. cap >= 1. */
 int procfs_cmdline_at(int dirfd, char *buf, size_t cap, size_t *len);
 
+/* Any other file of the process (cgroup, maps, ...): at most cap bytes (the
+ * rest is not read); *len gets the count. Not NUL-terminated. */
+int procfs_file_at(int dirfd, const char *name, char *buf, size_t cap, size_t *len);
+
 /* Convenience forms: open <proc_root>/<pid>, read one file, close. */
 int procfs_read_stat(const char *proc_root, pid_t pid, struct proc_stat *out);
 int procfs_read_uid(const char *proc_root, pid_t pid, uid_t *out);

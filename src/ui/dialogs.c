@@ -177,8 +177,14 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	            VT_TEXT_FIT_ELLIPSIS | VT_TEXT_FIT_NOPAD, NULL);
 	const struct snap_proc *sp = p->present && m ? model_proc_snap(m, p) : NULL;
 	bool deep = sp && (sp->flags & PF_DEEP_VALID);
+	const struct enrich_facts *f = p->id ? &p->id->enr : NULL;
+	size_t nfiles = f ? f->nfiles : 0;
+	bool scraped = f && f->scrape.valid;
+	/* a line more for the model files, and for the server, when known; two
+	 * for deep mode's figures */
 	struct ui_rect bx =
-	    open_box(c, screen, w, deep ? 10 : 8, cut, role(THEME_TITLE, CANVAS_BOLD));
+	    open_box(c, screen, w, 8 + (nfiles ? 1 : 0) + (scraped ? 1 : 0) + (deep ? 2 : 0), cut,
+	             role(THEME_TITLE, CANVAS_BOLD));
 	if (bx.w >= 10)
 		canvas_put_str(c, bx.x + bx.w - 6, bx.y, " Esc ", role(THEME_HEADER, CANVAS_BOLD),
 		               5);
@@ -227,8 +233,11 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	detail_verdict(buf, sizeof(buf), s, row, &vs);
 	line_put(c, bx, x0, y++, buf, vs);
 
+	uint64_t sizes[ENRICH_FILES_MAX], files_total = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		files_total += sizes[i] = f->files[i].bytes;
 	struct breakdown bd;
-	breakdown_compute(p->used, NULL, 0, &bd);
+	breakdown_compute(p->used, sizes, nfiles, &bd);
 	x = line_put(c, bx, x0, y, "breakdown (estimate): ", role(THEME_DIM, 0));
 	if (bd.valid)
 		snprintf(buf, sizeof(buf), "weights %s · dynamic %s",
@@ -244,14 +253,55 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 	if (deep)
 		y = detail_deep(c, bx, x0, y, p, &sp->deep);
 
-	/* what later work fills: laid out now, "—" until then */
-	static const char *const later[] = {"framework", "container", "model files", "server",
-	                                    "deep mode"};
-	size_t nlater = sizeof(later) / sizeof(later[0]) - (deep ? 1 : 0);
+	/* what enrichment learnt ("—": unknown); deep mode's own line when the
+	 * process reports, else "—" here */
+	char ct[ENRICH_RUNTIME_MAX + 16 + ENRICH_POD_MAX + 8] = "—", files[64] = "—";
+	if (f && f->ct.runtime[0])
+		snprintf(ct, sizeof(ct), "%s%s%.12s%s%s", f->ct.runtime, f->ct.id[0] ? " " : "",
+		         f->ct.id, f->ct.pod[0] ? " pod " : "", f->ct.pod);
+	if (nfiles)
+		snprintf(files, sizeof(files), "%zu (%s)", nfiles,
+		         units_bytes(a, sizeof(a), files_total));
+	/* the server's own figures, or SPEC §4's "metrics unavailable" */
+	char server[160] = "—";
+	const struct scrape_result *r = scraped ? &f->scrape : NULL;
+	if (r && r->error[0]) {
+		snprintf(server, sizeof(server), "metrics unavailable");
+	} else if (r) {
+		int k = snprintf(server, sizeof(server), ":%d", r->port);
+		if (r->has_kv && k > 0 && (size_t)k < sizeof(server))
+			k += snprintf(server + k, sizeof(server) - (size_t)k, " KV cache %.0f %%",
+			              100.0 * r->kv_usage);
+		if (r->has_running && k > 0 && (size_t)k < sizeof(server))
+			k += snprintf(server + k, sizeof(server) - (size_t)k, " · %ld running",
+			              r->running);
+		if (r->has_waiting && k > 0 && (size_t)k < sizeof(server))
+			snprintf(server + k, sizeof(server) - (size_t)k, " · %ld waiting", r->waiting);
+	}
+	const char *const label[] = {"framework", "container", "model files", "server",
+	                             "deep mode"};
+	const char *const value[] = {f && f->fw != FW_NONE ? enrich_fw_name(f->fw) : "—", ct,
+	                             files, server, "—"};
+	size_t nlabel = sizeof(label) / sizeof(label[0]) - (deep ? 1 : 0);
 	x = x0;
-	for (size_t i = 0; i < nlater; i++) {
-		x = line_put(c, bx, x, y, later[i], role(THEME_DIM, 0));
-		x = line_put(c, bx, x, y, " —   ", canvas_style_plain());
+	for (size_t i = 0; i < nlabel; i++) {
+		if (i == 3 && r) { /* the server's figures get a line of their own */
+			y++;
+			x = x0;
+		}
+		x = line_put(c, bx, x, y, label[i], role(THEME_DIM, 0));
+		x = line_put(c, bx, x, y, " ", canvas_style_plain());
+		x = line_put(c, bx, x, y, value[i], canvas_style_plain());
+		x = line_put(c, bx, x, y, "   ", canvas_style_plain());
+	}
+	y++;
+	if (nfiles) {
+		x = line_put(c, bx, x0, y, "files ", role(THEME_DIM, 0));
+		for (size_t i = 0; i < nfiles; i++) {
+			snprintf(buf, sizeof(buf), "%s%s (%s)", i ? " · " : "", f->files[i].path,
+			         units_bytes(a, sizeof(a), f->files[i].bytes));
+			x = line_put(c, bx, x, y, buf, canvas_style_plain());
+		}
 	}
 	canvas_clip(c, old);
 }

@@ -230,13 +230,50 @@ static void draw_cell(struct canvas *c, int x, int y, int w, enum col_id id,
 	case C_VERDICT:
 		st = with_bg(verdict_style(row, &t), sel);
 		break;
-	case C_CMD:
+	case C_CMD: {
+		/* the badge of what enrichment learnt: [vllm docker MPS] */
+		int bw = (int)ui_proc_badge(buf, sizeof(buf), s->m, p);
+		if (bw && w > bw + 1) {
+			put_cell(c, x, y, bw, buf,
+			         false, with_bg(canvas_style_fg(canvas_role(THEME_HEADER), 0), sel));
+			x += bw + 1;
+			w -= bw + 1;
+		}
 		t = command_of(p, &d);
 		if (d)
 			st = dim;
 		break;
 	}
+	}
 	put_cell(c, x, y, w, t, right, st);
+}
+
+size_t ui_proc_badge(char *buf, size_t cap, const struct model *m, const struct model_proc *p)
+{
+	const struct enrich_facts *f = p->id ? &p->id->enr : NULL;
+	const struct snap_proc *sp = p->present && m ? model_proc_snap(m, p) : NULL;
+	const char *part[3];
+	size_t n = 0, len = 0;
+	if (f && f->fw != FW_NONE)
+		part[n++] = enrich_fw_name(f->fw);
+	if (f && f->ct.runtime[0])
+		part[n++] = f->ct.runtime;
+	if (sp && (sp->type & PROC_MPS))
+		part[n++] = "MPS";
+	buf[0] = '\0';
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(buf + len, cap - len, "%s%s", i ? " " : "[", part[i]);
+		if (k < 0 || (size_t)k >= cap - len)
+			return buf[0] = '\0', 0;
+		len += (size_t)k;
+	}
+	if (len + 2 > cap)
+		return buf[0] = '\0', 0;
+	buf[len++] = ']';
+	buf[len] = '\0';
+	return len; /* ASCII: bytes are columns */
 }
 
 static void draw_row(struct canvas *c, struct ui_rect r, int y, const struct geom *gm,

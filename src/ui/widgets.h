@@ -45,6 +45,10 @@ void ui_draw_table(struct canvas *c, struct ui_rect r, enum layout_kind kind,
                    const struct ui_state *s);
 /* Which sort a click at column x of the heading row means, or -1. */
 int ui_table_header_hit(struct ui_rect r, enum layout_kind kind, int x);
+/* The table's badge of a process -- "[vllm docker MPS]": its framework,
+ * container runtime and MPS -- into buf (ASCII); its length, 0 (buf "")
+ * when nothing is known. */
+size_t ui_proc_badge(char *buf, size_t cap, const struct model *m, const struct model_proc *p);
 /* Rows of r available for processes (r.h minus the heading). */
 int ui_table_visible_rows(struct ui_rect r);
 

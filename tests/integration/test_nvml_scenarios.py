@@ -82,9 +82,15 @@ def _():
 
 @case("a hung nvmlInit: Ctrl-C (SIGINT) stops vramtop at once, live table and --once")
 def _():
+    # not a shipped scenario: the simulator's own tests init every one of those
+    d = tempfile.mkdtemp()
+    scen = os.path.join(d, "init_hang.json")
+    json.dump({"comment": "nvmlInit hangs for 30 s (a wedged driver): Ctrl-C must stop "
+               "vramtop at once, so no signal may be blocked during init.",
+               "latency_us": {"nvmlInit": 30000000}, "gpus": [{"name": "NVIDIA H200"}]},
+              open(scen, "w"))
     env = dict(os.environ, VRAMTOP_NVML_LIB=os.path.join(FAKE, "libnvidia-ml.so.1"),
-               VRAMTOP_FAKE_NVML_SCENARIO=os.path.join(SCEN, "init_hang.json"),
-               XDG_CONFIG_HOME=tempfile.mkdtemp())
+               VRAMTOP_FAKE_NVML_SCENARIO=scen, XDG_CONFIG_HOME=d)
     for args in (["--once"], ["--plain"]):
         p = subprocess.Popen([VT] + args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:

@@ -71,6 +71,10 @@ static void fill(struct snapshot *s, double t)
 	p->used = 118753329152u;
 	vt_strlcpy(p->user, "alice", sizeof(p->user));
 	vt_strlcpy(p->name, "python3 train.py --tag=\"x\" caf\xc3\xa9", sizeof(p->name));
+	vt_strlcpy(p->framework, "vllm", sizeof(p->framework));
+	vt_strlcpy(p->container,
+	           "docker:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	           sizeof(p->container));
 
 	p = snapshot_add_proc(s);
 	p->gpu = 0;
@@ -108,6 +112,8 @@ static void assert_snapshots_equal(const struct snapshot *a, const struct snapsh
 		assert_int_equal(p->used, q->used);
 		assert_string_equal(p->user, q->user);
 		assert_string_equal(p->name, q->name);
+		assert_string_equal(p->framework, q->framework);
+		assert_string_equal(p->container, q->container);
 	}
 }
 
@@ -208,7 +214,12 @@ static void test_text_shape(void **state)
 	assert_string_equal(cJSON_GetObjectItem(p0, "type")->valuestring, "compute+graphics");
 	assert_string_equal(cJSON_GetObjectItem(p0, "name")->valuestring,
 	                    "python3 train.py --tag=\"x\" caf\xc3\xa9");
+	assert_string_equal(cJSON_GetObjectItem(p0, "framework")->valuestring, "vllm");
+	assert_string_equal(cJSON_GetObjectItem(p0, "container")->valuestring,
+	                    "docker:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	cJSON *p1 = cJSON_GetArrayItem(procs, 1);
+	assert_null(cJSON_GetObjectItem(p1, "framework")); /* unknown: absent */
+	assert_null(cJSON_GetObjectItem(p1, "container"));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(p1, "used")));
 	assert_null(cJSON_GetObjectItem(p1, "name"));
 	assert_null(cJSON_GetObjectItem(p1, "starttime"));

@@ -140,11 +140,47 @@ static void test_rates_ignore_a_wall_clock_step(void **state)
 	pipeline_free(&p);
 }
 
+/* What enrichment learnt feeds the survival verdict (SPEC §3): a server's
+ * KV-cache usage first; else the framework's multiplier on the weights'
+ * size. The process holds 1 GiB of a 100000 MiB GPU: OK on its own. */
+static void test_verdict_uses_enrichment(void **state)
+{
+	(void)state;
+	struct pipeline p;
+	pipeline_init(&p, fake_new(), false, 0.01, 16);
+	struct pred_params pp;
+	pred_params_default(&pp);
+	char err[VT_ERRMSG_MAX];
+	p.an = analysis_new("variance", &pp, err, sizeof(err));
+	assert_non_null(p.an);
+	for (int t = 0; t < 3; t++)
+		assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
+	struct model_proc *row = p.model.gpus[0].rows[0];
+	assert_int_equal(row->verdict, SURV_OK);
+	struct enrich_facts *f = &row->id->enr;
+	f->scrape = (struct scrape_result){.valid = true, .fw = FW_VLLM, .has_kv = true,
+	                                   .kv_usage = 0.99};
+	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
+	assert_int_equal(row->verdict, SURV_OOM);
+	/* a failed scrape keeps no figure: back to the estimate */
+	snprintf(f->scrape.error, sizeof(f->scrape.error), "HTTP 500");
+	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
+	assert_int_equal(row->verdict, SURV_OK);
+	/* vLLM's weights, 60000 MiB: x1.8 is past the GPU */
+	f->fw = FW_VLLM;
+	f->nfiles = 1;
+	f->files[0].bytes = 60000 * MIB;
+	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
+	assert_int_equal(row->verdict, SURV_OOM);
+	pipeline_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sink_rule),
 	    cmocka_unit_test(test_rates_ignore_a_wall_clock_step),
+	    cmocka_unit_test(test_verdict_uses_enrichment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -283,6 +283,55 @@ static void test_detail_deep(void **state)
 	sp->flags &= ~(uint32_t)PF_DEEP_VALID;
 	st.mode = UI_MAIN;
 	canvas_free(c);
+
+/* What enrichment learnt shows in the detail panel and as the table's
+ * badge; the weights of the breakdown come from the model files. */
+static void test_detail_enriched(void **state)
+{
+	(void)state;
+	reset_view();
+	struct model_proc *vllm = NULL;
+	for (size_t k = 0; k < m.snap.nprocs; k++)
+		if (m.proc_of_snap[k]->pid == 3131)
+			vllm = m.proc_of_snap[k];
+	assert_non_null(vllm);
+	struct enrich_facts *f = &vllm->id->enr;
+	f->fw = FW_VLLM;
+	snprintf(f->ct.runtime, sizeof(f->ct.runtime), "docker");
+	snprintf(f->ct.id, sizeof(f->ct.id), "%s",
+	         "3f1c0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab");
+	f->nfiles = 1;
+	snprintf(f->files[0].path, sizeof(f->files[0].path), "/models/llama3/model.safetensors");
+	f->files[0].bytes = (uint64_t)(30 * GIB);
+	for (size_t i = 0; i < st.nrows; i++)
+		if (st.rows[i].p == vllm)
+			ui_select(&st, i);
+
+	struct canvas *c = canvas_new(110, 14);
+	st.mode = UI_DETAIL;
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	assert_true(has_text(c, "framework vllm   container docker 3f1c01234567   model files 1 ("));
+	assert_true(has_text(c, "files /models/llama3/model.safetensors ("));
+	assert_true(has_text(c, "breakdown (estimate): weights 30"));
+	assert_true(has_text(c, "server —"));
+	/* a server's figures, and a failed scrape */
+	f->scrape = (struct scrape_result){.valid = true, .fw = FW_VLLM, .port = 8000,
+	                                   .has_kv = true, .kv_usage = 0.83, .has_running = true,
+	                                   .running = 12};
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	assert_true(has_text(c, "server :8000 KV cache 83 % · 12 running"));
+	snprintf(f->scrape.error, sizeof(f->scrape.error), "redirect refused (HTTP 302)");
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	assert_true(has_text(c, "server metrics unavailable"));
+	st.mode = UI_MAIN;
+	canvas_free(c);
+
+	c = canvas_new(120, 10);
+	ui_draw_table(c, (struct ui_rect){0, 0, 120, 10}, LAYOUT_FULL, &st);
+	assert_true(has_text(c, "ok        [vllm docker] vllm serve meta-lla…"));
+	assert_false(has_text(c, "[pytorch")); /* nothing learnt: no badge */
+	canvas_free(c);
+	memset(f, 0, sizeof(*f));
 }
 
 static void test_help(void **state)
@@ -472,12 +521,12 @@ static void test_no_alloc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_header),      cmocka_unit_test(test_notices),
-	    cmocka_unit_test(test_footer),      cmocka_unit_test(test_detail),
-	    cmocka_unit_test(test_detail_deep), cmocka_unit_test(test_help),
-	    cmocka_unit_test(test_kill),        cmocka_unit_test(test_too_small),
-	    cmocka_unit_test(test_key_table),   cmocka_unit_test(test_stays_inside),
-	    cmocka_unit_test(test_no_alloc),
+	    cmocka_unit_test(test_header),       cmocka_unit_test(test_notices),
+	    cmocka_unit_test(test_footer),       cmocka_unit_test(test_detail),
+	    cmocka_unit_test(test_detail_deep),  cmocka_unit_test(test_detail_enriched),
+	    cmocka_unit_test(test_help),         cmocka_unit_test(test_kill),
+	    cmocka_unit_test(test_too_small),    cmocka_unit_test(test_key_table),
+	    cmocka_unit_test(test_stays_inside), cmocka_unit_test(test_no_alloc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,113 @@
+/* bench_enrich: what enrichment adds to a live tick -- model_update with
+ * /proc resolution, without and with src/enrich (framework, model files,
+ * container, environment), over NPROCS real processes of ours (each a
+ * `vllm` holding a .safetensors open), a simulated second per tick (so fd
+ * rescans come every 10 ticks and the environment every 30, as live).
+ * usage: bench_enrich [TICKS] [NPROCS] [SECONDS_PER_TICK]  (defaults 3000, 64, 1)
+ * Prints CPU microseconds per tick for each and their ratio. No scraping:
+ * that runs off the tick, on the loop. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/model.h"
+
+static double cpu_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static void fill(struct snapshot *s, const pid_t *pids, int n)
+{
+	snapshot_reset(s);
+	struct snap_gpu *g = snapshot_add_gpu(s);
+	g->valid = GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE;
+	g->mem_total = 150ull << 30;
+	g->mem_used = 64ull << 30;
+	for (int i = 0; i < n; i++) {
+		struct snap_proc *p = snapshot_add_proc(s);
+		p->pid = pids[i];
+		p->flags = PF_USED_VALID;
+		p->type = PROC_COMPUTE;
+		p->used = 1ull << 30;
+	}
+}
+
+static double step_s = 1.0;
+
+static double run(bool enrich, const pid_t *pids, int n, long ticks)
+{
+	struct model m;
+	struct proc_resolve_opts o;
+	model_init(&m, 300);
+	proc_resolve_opts_default(&o);
+	model_set_procfs(&m, &o, false);
+	if (enrich)
+		model_set_enrich(&m, "/", NULL);
+	for (long i = 0; i < 50; i++) { /* warm-up: first reads, caches */
+		fill(&m.snap, pids, n);
+		model_update(&m, (double)i * step_s);
+	}
+	double c0 = cpu_us();
+	for (long i = 0; i < ticks; i++) {
+		fill(&m.snap, pids, n);
+		model_update(&m, (50.0 + (double)i) * step_s);
+	}
+	double per = (cpu_us() - c0) / (double)ticks;
+	if (enrich && (m.nevents || !m.snap.nprocs || !m.proc_of_snap[0] ||
+	               m.proc_of_snap[0]->id->enr.fw != FW_VLLM ||
+	               m.proc_of_snap[0]->id->enr.nfiles != 1)) {
+		fprintf(stderr, "bench_enrich: enrichment did not happen\n");
+		exit(1);
+	}
+	model_free(&m);
+	return per;
+}
+
+int main(int argc, char **argv)
+{
+	long ticks = argc > 1 ? strtol(argv[1], NULL, 10) : 3000;
+	int n = argc > 2 ? atoi(argv[2]) : 64;
+	if (argc > 3)
+		step_s = strtod(argv[3], NULL);
+	char dir[] = "/tmp/vt-bench-enrich-XXXXXX", file[64], prog[64];
+	if (!mkdtemp(dir) || n < 1 || n > 1024)
+		return 2;
+	snprintf(file, sizeof(file), "%s/model.safetensors", dir);
+	snprintf(prog, sizeof(prog), "%s/vllm", dir);
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 1 << 20) != 0)
+		return 2;
+	close(fd);
+	if (symlink("/bin/sleep", prog) != 0)
+		return 2;
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	fd = open(file, O_RDONLY); /* inherited: each child holds it */
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			execl(prog, "vllm", "600", (char *)NULL);
+			_exit(127);
+		}
+	}
+	close(fd);
+	usleep(200000);
+	double off = run(false, pids, n, ticks), on = run(true, pids, n, ticks);
+	printf("%d processes, %ld ticks: enrichment off %.1f us/tick, on %.1f us/tick, ratio %.3f\n",
+	       n, ticks, off, on, on / off);
+	for (int i = 0; i < n; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	unlink(file);
+	unlink(prog);
+	rmdir(dir);
+	return 0;
+}

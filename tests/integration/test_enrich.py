@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""test_enrich: enrichment end to end -- the real vramtop binary against the
+NVML simulator, whose GPU processes are real processes this test starts: a
+fake vLLM (the API server as the parent of its VLLM::EngineCore worker, which
+holds a .safetensors open), a llama-server, an MPS client and an MPS control
+daemon, and a process of a second user (created with useradd) whose
+cmdline, maps and fds must never be read. Prints TAP.
+usage: test_enrich.py VRAMTOP FAKE_NVML_DIR"""
+import json, os, pwd, shutil, subprocess, sys, tempfile, time
+
+VT, FAKE = sys.argv[1:3]
+results = []
+OTHER_USER = "vt-enrich-other"
+
+
+def case(name):
+    def wrap(fn):
+        results.append((name, fn))
+        return fn
+    return wrap
+
+
+def scenario(tmp, procs):
+    """procs: list of (env name, lists)."""
+    path = os.path.join(tmp, "scen.json")
+    with open(path, "w") as f:
+        json.dump({"time_scale": 0, "gpus": [{"processes": [
+            {"pid": "$" + name, "used": "4GiB", "lists": lists} for name, lists in procs]}]}, f)
+    return path
+
+
+def once_json(scen, pids, extra_env=None):
+    env = dict(os.environ)
+    env["VRAMTOP_NVML_LIB"] = os.path.join(FAKE, "libnvidia-ml.so.1")
+    env["VRAMTOP_FAKE_NVML_SCENARIO"] = scen
+    env["XDG_CONFIG_HOME"] = tempfile.mkdtemp()
+    env.pop("NVIDIA_VISIBLE_DEVICES", None)
+    env.update({k: str(v) for k, v in pids.items()})
+    if extra_env:
+        env.update(extra_env)
+    r = subprocess.run([VT, "--once", "--json"], env=env, capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
+    d = json.loads(r.stdout)
+    return d, {p["pid"]: p for g in d["gpus"] for p in g["processes"]}
+
+
+def wait_cmdline(pid, word):
+    for _ in range(200):
+        try:
+            if word in open(f"/proc/{pid}/cmdline", "rb").read():
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} never showed {word!r}")
+
+
+class FakeVllm:
+    """`python3 -m vllm.entrypoints.openai.api_server` (a stand-in package on
+    PYTHONPATH) that starts its worker as `VLLM::EngineCore`, handing it the
+    weights file open."""
+    def __init__(self, tmp, weights):
+        pkg = os.path.join(tmp, "pkg", "vllm", "entrypoints", "openai")
+        os.makedirs(pkg)
+        for d in ("vllm", "vllm/entrypoints", "vllm/entrypoints/openai"):
+            open(os.path.join(tmp, "pkg", d, "__init__.py"), "w").close()
+        with open(os.path.join(pkg, "api_server.py"), "w") as f:
+            f.write(
+                "import os, subprocess, sys, time\n"
+                "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+                "child = subprocess.Popen(['VLLM::EngineCore', '120'], executable='sleep',\n"
+                "                         pass_fds=[fd])\n"
+                "os.close(fd)\n"
+                "print(child.pid, flush=True)\n"
+                "time.sleep(120)\n")
+        env = dict(os.environ, PYTHONPATH=os.path.join(tmp, "pkg"))
+        self.p = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server",
+                                   weights], env=env, stdout=subprocess.PIPE, text=True)
+        self.worker = int(self.p.stdout.readline())
+        wait_cmdline(self.worker, b"VLLM::EngineCore")
+
+    def close(self):
+        try:
+            os.kill(self.worker, 9)
+        except ProcessLookupError:
+            pass
+        self.p.kill()
+        self.p.wait()
+
+
+def weights_file(tmp, name, size):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+@case("vLLM: its EngineCore worker -> framework vllm, the weights it holds with their size")
+def _():
+    tmp = tempfile.mkdtemp()
+    w = weights_file(tmp, "model-00001-of-00001.safetensors", 3 * 2**20 + 7)
+    v = FakeVllm(tmp, w)
+    try:
+        d, rows = once_json(scenario(tmp, [("W", ["compute"])]), {"W": v.worker})
+        p = rows[v.worker]
+        assert p["framework"] == "vllm", p
+        assert p["model_files"] == [{"path": w, "bytes": 3 * 2**20 + 7}], p["model_files"]
+        assert p["container"] is None, p  # this machine's cgroup names no container
+        assert p["mps"] is False, p
+        # a vLLM without an HTTP server: the scrape says so, nothing else
+        sc = p["scrape"]
+        assert sc["error"] == "no listening socket of its own on a loopback address", sc
+        assert sc["port"] is None and sc["kv_cache_usage"] is None, sc
+        env = d["environment"]
+        assert env["in_container"] == (os.path.exists("/.dockerenv") or
+                                       os.path.exists("/run/.containerenv")), env
+        assert env["nvidia_visible_devices"] is None and env["cdi_devices"] == [], env
+        assert env["pid_namespace_isolated"] is False, env
+    finally:
+        v.close()
+
+
+@case("llama-server and an MPS client beside an MPS control daemon; NVIDIA_VISIBLE_DEVICES")
+def _():
+    tmp = tempfile.mkdtemp()
+    # the daemon's comm is the name it was run by: a link named like it
+    daemon_bin = os.path.join(tmp, "nvidia-cuda-mps-control")
+    os.symlink(shutil.which("sleep"), daemon_bin)
+    server_bin = os.path.join(tmp, "llama-server")
+    os.symlink(shutil.which("sleep"), server_bin)
+    daemon = subprocess.Popen([daemon_bin, "120"])
+    server = subprocess.Popen([server_bin, "120"])
+    client = subprocess.Popen(["sleep", "120"])
+    try:
+        wait_cmdline(daemon.pid, b"nvidia-cuda-mps-control")
+        wait_cmdline(server.pid, b"llama-server")
+        d, rows = once_json(scenario(tmp, [("S", ["compute"]), ("C", ["mps"])]),
+                            {"S": server.pid, "C": client.pid},
+                            {"NVIDIA_VISIBLE_DEVICES": "GPU-0a1b,\x1b[31mGPU-2"})
+        assert rows[server.pid]["framework"] == "llama.cpp", rows[server.pid]
+        assert rows[server.pid]["mps"] is False
+        assert rows[client.pid]["mps"] is True and rows[client.pid]["framework"] is None
+        env = d["environment"]
+        assert env["mps_daemon"] == daemon.pid, env
+        assert env["nvidia_visible_devices"] == "GPU-0a1b,GPU-2", env  # sanitised
+    finally:
+        for p in (daemon, server, client):
+            p.kill()
+            p.wait()
+
+
+def other_user():
+    if os.getuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(OTHER_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        OTHER_USER], check=True, capture_output=True)
+        return pwd.getpwnam(OTHER_USER)
+
+
+@case("a second user's vLLM holding weights: name and VRAM only, nothing read (root too)")
+def _():
+    u = other_user()
+    if u is None:
+        return "skip not root: cannot create a second user"
+    tmp = tempfile.mkdtemp()
+    os.chmod(tmp, 0o755)
+    w = weights_file(tmp, "theirs.safetensors", 12345)
+    os.chmod(w, 0o644)
+    # `vllm serve` (a link to sleep by that name) holding the weights open
+    prog = os.path.join(tmp, "vllm")
+    os.symlink(shutil.which("sleep"), prog)
+    fd = os.open(w, os.O_RDONLY)
+
+    def drop():
+        os.setgroups([])
+        os.setgid(u.pw_gid)
+        os.setuid(u.pw_uid)
+    theirs = subprocess.Popen([prog, "120"], pass_fds=[fd], preexec_fn=drop)
+    ours = subprocess.Popen([prog, "120"], pass_fds=[fd])  # the control: read in full
+    os.close(fd)
+    try:
+        for p in (theirs, ours):
+            wait_cmdline(p.pid, b"vllm")
+        assert os.readlink(f"/proc/{theirs.pid}/fd/{fd}") == w  # really held open
+        _, rows = once_json(scenario(tmp, [("O", ["compute"]), ("M", ["compute"])]),
+                            {"O": theirs.pid, "M": ours.pid})
+        r, m = rows[theirs.pid], rows[ours.pid]
+        assert m["framework"] == "vllm" and m["model_files"] == [{"path": w, "bytes": 12345}], m
+        assert r["user"] == OTHER_USER, r
+        assert r["framework"] is None and r["model_files"] == [] and r["container"] is None, r
+        assert r["scrape"] is None and r["name"] is None, r
+    finally:
+        for p in (theirs, ours):
+            p.kill()
+            p.wait()
+
+
+def main():
+    print(f"1..{len(results)}")
+    failed = 0
+    for i, (name, fn) in enumerate(results, 1):
+        try:
+            skip = fn()
+            print(f"ok {i} - {name}" + (f" # SKIP {skip[5:]}" if skip else ""))
+        except Exception as e:  # noqa: BLE001 -- every failure is reported as TAP
+            failed += 1
+            print(f"not ok {i} - {name}")
+            for line in repr(e).splitlines():
+                print(f"# {line}")
+    sys.exit(1 if failed else 0)
+
+
+main()
