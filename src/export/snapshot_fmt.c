@@ -40,7 +40,6 @@ static void json_deep(struct jsonw *w, const struct snap_proc *p)
 	jsonw_obj_end(w);
 }
 
-static void json_procs(struct jsonw *w, const struct snapshot *s, size_t gi)
 /* What enrichment learnt of a process (null / [] when nothing is known). */
 static void json_enrich(struct jsonw *w, const struct enrich_facts *f)
 {

@@ -145,7 +145,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		if (!s->p->ticks)
 			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting: no sample yet\n",
 			            head);
-		snapshot_fmt_json(&s->w, &m->snap);
+		snapshot_fmt_json(&s->w, &m->snap, m);
 		return reply(c, MHD_HTTP_OK, "application/json", s->w.buf, s->w.len, head);
 	}
 	if (strcmp(url, "/") == 0)

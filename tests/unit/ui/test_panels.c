@@ -283,6 +283,7 @@ static void test_detail_deep(void **state)
 	sp->flags &= ~(uint32_t)PF_DEEP_VALID;
 	st.mode = UI_MAIN;
 	canvas_free(c);
+}
 
 /* What enrichment learnt shows in the detail panel and as the table's
  * badge; the weights of the breakdown come from the model files. */
