@@ -56,7 +56,7 @@ static void parent_front(struct enrich_facts *f, const char *proc_root, uid_t se
 {
 	struct proc_stat st;
 	int pfd;
-	bool title;
+	bool title = false;
 	if (procfs_stat_at(dirfd, &st) != VT_OK || st.ppid <= 1)
 		return;
 	if (procfs_pid_open(proc_root, st.ppid, &pfd) != VT_OK)

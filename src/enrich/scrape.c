@@ -3,7 +3,9 @@
 #include "enrich/scrape.h"
 
 #include <curl/curl.h>
+#include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -52,7 +54,12 @@ static size_t socket_inodes(int dirfd, unsigned long *out, size_t n, size_t max)
 		if (k <= 0)
 			continue;
 		t[k] = '\0';
-		if (sscanf(t, "socket:[%lu]", &ino) == 1)
+		if (strncmp(t, "socket:[", 8) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		ino = strtoul(t + 8, &end, 10);
+		if (end != t + 8 && end[0] == ']' && end[1] == '\0' && errno == 0)
 			out[n++] = ino;
 	}
 	closedir(d);
@@ -106,6 +113,43 @@ struct listen_found {
 	bool only6;
 };
 
+/* One line of /proc/net/tcp{,6}: "sl: LOCAL_HEX:PORT_HEX REMOTE ST ... INODE",
+ * the local address (hex, at most 39 digits), port, state and inode; false
+ * for the heading or anything else. line is cut up in place. */
+static bool tcp_line(char *line, char addr[40], unsigned *port, unsigned *st,
+                     unsigned long *inode)
+{
+	char *f[10], *save = NULL, *end;
+	size_t n = 0;
+	for (char *tok = strtok_r(line, " \t", &save); tok && n < 10; tok = strtok_r(NULL, " \t", &save))
+		f[n++] = tok;
+	if (n < 10)
+		return false;
+	char *colon = strrchr(f[1], ':');
+	size_t alen = colon ? (size_t)(colon - f[1]) : 0;
+	if (!alen || alen > 39)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (!isxdigit((unsigned char)f[1][i]))
+			return false;
+	memcpy(addr, f[1], alen);
+	addr[alen] = '\0';
+	errno = 0;
+	unsigned long p = strtoul(colon + 1, &end, 16);
+	if (end == colon + 1 || *end || p > 65535)
+		return false;
+	unsigned long s = strtoul(f[3], &end, 16);
+	if (end == f[3] || *end || s > 0xFF)
+		return false;
+	unsigned long ino = strtoul(f[9], &end, 10);
+	if (end == f[9] || *end || errno)
+		return false;
+	*port = (unsigned)p;
+	*st = (unsigned)s;
+	*inode = ino;
+	return true;
+}
+
 static void scan_net(int dirfd, const char *file, const unsigned long *ino, size_t nino,
                      const struct scrape_opts *o, char *buf, struct listen_found *lf)
 {
@@ -118,9 +162,7 @@ static void scan_net(int dirfd, const char *file, const unsigned long *ino, size
 		char addr[40];
 		unsigned port, st;
 		unsigned long inode;
-		if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*d %lu", addr, &port,
-		           &st, &inode) != 4 ||
-		    st != 0x0A /* TCP_LISTEN */)
+		if (!tcp_line(line, addr, &port, &st, &inode) || st != 0x0A /* TCP_LISTEN */)
 			continue;
 		bool mine = false;
 		for (size_t i = 0; i < nino && !mine; i++)

@@ -36,7 +36,7 @@
 #include "core/snapshot.h"
 #include "enrich/enrich.h"
 
-#define SCRAPE_BODY_MAX (64 * 1024)
+#define SCRAPE_BODY_MAX ((size_t)64 * 1024)
 #define SCRAPE_PORTS_MAX 32
 
 
