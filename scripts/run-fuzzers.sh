@@ -12,7 +12,7 @@ for f in "$build"/tests/fuzz/fuzz_*; do
   work=$(mktemp -d)
   [ -d "$seed" ] && cp -r "$seed"/. "$work"/
   echo "fuzz: $name for ${secs}s"
-  "$f" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=0 "$work" 2>&1 | tail -n 2
+  "$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$work" 2>&1 | tail -n 2
   rm -rf "$work"
   n=$((n + 1))
 done

@@ -179,6 +179,10 @@ static bool body_utf8(const char *body, size_t len, struct scrape_result *r)
 		/* never split a character: back off continuation bytes */
 		while (n < len - i && n > 0 && ((unsigned char)body[i + n] & 0xc0) == 0x80)
 			n--;
+		if (n == 0) { /* 200 continuation bytes in a row: no character at all */
+			fail(r, "invalid UTF-8 in the response");
+			return false;
+		}
 		size_t k = vt_sanitize(out, sizeof(out), body + i, n);
 		for (size_t j = 0, o = 0; j < n; j++) {
 			char c = body[i + j];

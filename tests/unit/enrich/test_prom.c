@@ -109,11 +109,30 @@ static void test_schemas(void **state)
 	assert_string_equal(r.error, "");
 }
 
+/* A JSON body of continuation bytes only (invalid UTF-8 with no character
+ * to start from) is refused at once; it used to loop forever (fuzz_prom). */
+static void test_continuation_bytes_refused(void **state)
+{
+	(void)state;
+	char body[1000];
+	memset(body, 0x80, sizeof(body));
+	body[0] = '{';
+	struct scrape_result r;
+	memset(&r, 0, sizeof(r));
+	scrape_parse_body(FW_OLLAMA, body, sizeof(body), &r);
+	assert_true(r.error[0] != '\0');
+	assert_non_null(strstr(r.error, "UTF-8"));
+	memset(&r, 0, sizeof(r));
+	scrape_parse_body(FW_SGLANG, body + 1, sizeof(body) - 1, &r);
+	assert_true(r.error[0] != '\0');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_prom_strict),
 	    cmocka_unit_test(test_schemas),
+	    cmocka_unit_test(test_continuation_bytes_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
