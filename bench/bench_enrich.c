@@ -61,9 +61,9 @@ static double run(bool enrich, const pid_t *pids, int n, long ticks)
 		model_update(&m, (50.0 + (double)i) * step_s);
 	}
 	double per = (cpu_us() - c0) / (double)ticks;
-	if (enrich && (m.nevents || !m.snap.nprocs || !m.proc_of_snap[0] ||
-	               m.proc_of_snap[0]->id->enr.fw != FW_VLLM ||
-	               m.proc_of_snap[0]->id->enr.nfiles != 1)) {
+	if (enrich &&
+	    (m.nevents || !m.snap.nprocs || !m.proc_of_snap[0] ||
+	     m.proc_of_snap[0]->id->enr.fw != FW_VLLM || m.proc_of_snap[0]->id->enr.nfiles != 1)) {
 		fprintf(stderr, "bench_enrich: enrichment did not happen\n");
 		exit(1);
 	}
@@ -100,8 +100,9 @@ int main(int argc, char **argv)
 	close(fd);
 	usleep(200000);
 	double off = run(false, pids, n, ticks), on = run(true, pids, n, ticks);
-	printf("%d processes, %ld ticks: enrichment off %.1f us/tick, on %.1f us/tick, ratio %.3f\n",
-	       n, ticks, off, on, on / off);
+	printf(
+	    "%d processes, %ld ticks: enrichment off %.1f us/tick, on %.1f us/tick, ratio %.3f\n",
+	    n, ticks, off, on, on / off);
 	for (int i = 0; i < n; i++) {
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);

@@ -30,10 +30,11 @@ static void tick(struct model *m, struct analysis *an, unsigned long k)
 	for (unsigned g = 0; g < NGPU; g++) {
 		struct snap_gpu *sg = snapshot_add_gpu(sn);
 		sg->index = g;
-		sg->valid = GM_NAME | GM_UUID | GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE |
-		            GM_MEM_RESERVED;
+		sg->valid =
+		    GM_NAME | GM_UUID | GM_MEM_TOTAL | GM_MEM_USED | GM_MEM_FREE | GM_MEM_RESERVED;
 		snprintf(sg->name, sizeof(sg->name), "NVIDIA H200");
-		snprintf(sg->uuid, sizeof(sg->uuid), "GPU-5ca1ab1e-0000-4000-8000-0000000000%02x", g);
+		snprintf(sg->uuid, sizeof(sg->uuid), "GPU-5ca1ab1e-0000-4000-8000-0000000000%02x",
+		         g);
 		sg->mem_total = 143771 * MIB;
 		sg->mem_reserved = 615 * MIB;
 	}

@@ -198,14 +198,17 @@ int main(int argc, char **argv)
 				perror("soak: truncate");
 			long fds = open_fds(), rss = rss_kib();
 			size_t heap = mallinfo2().uordblks;
-			printf("ticks %ld reloads %lu reload_failures %lu sample_errors %lu gpu1_lost_ticks "
+			printf("ticks %ld reloads %lu reload_failures %lu sample_errors %lu "
+			       "gpu1_lost_ticks "
 			       "%lu gpu1_back %lu rss_kib %ld heap %zu fds %ld procs %zu\n",
-			       i, s.reloads, s.reload_failures, errors, lost_ticks, comebacks, rss, heap,
-			       fds, sn->nprocs);
+			       i, s.reloads, s.reload_failures, errors, lost_ticks, comebacks, rss,
+			       heap, fds, sn->nprocs);
 			fflush(stdout);
 			if (fds > fds_max) {
-				fprintf(stderr, "soak: %ld open fds, more than the %ld that setup and the "
-				                "pidfd cache account for\n", fds, fds_max);
+				fprintf(stderr,
+				        "soak: %ld open fds, more than the %ld that setup and the "
+				        "pidfd cache account for\n",
+				        fds, fds_max);
 				status = 1;
 			}
 			if (SOAK_ASAN) {
@@ -213,8 +216,11 @@ int main(int argc, char **argv)
 			} else if (!rss0) {
 				rss0 = rss, heap0 = heap;
 			} else if (rss > rss0 + 1024 || heap > heap0 + (1u << 20)) {
-				fprintf(stderr, "soak: grew after the warm-up: rss %ld -> %ld KiB, heap %zu -> "
-				                "%zu\n", rss0, rss, heap0, heap);
+				fprintf(
+				    stderr,
+				    "soak: grew after the warm-up: rss %ld -> %ld KiB, heap %zu -> "
+				    "%zu\n",
+				    rss0, rss, heap0, heap);
 				status = 1;
 			}
 		}

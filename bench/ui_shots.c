@@ -54,8 +54,12 @@ int main(int argc, char **argv)
 		if (p.model.snap.time - t0 >= at)
 			break;
 	}
-	struct ui_state st = {.m = &p.model, .cfg = &cfg, .replay = true, .speed = 10,
-	                      .trace_first = t0, .trace_last = NAN};
+	struct ui_state st = {.m = &p.model,
+	                      .cfg = &cfg,
+	                      .replay = true,
+	                      .speed = 10,
+	                      .trace_first = t0,
+	                      .trace_last = NAN};
 	snprintf(st.host, sizeof(st.host), "gpu-node-3");
 	ui_rows_build(&st);
 	ui_select(&st, 0);

@@ -31,11 +31,7 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-    {"analyze", analyze},
-    {"record", sub},
-    {"replay", sub},
-    {"wrap", wrap},
-    {"serve", sub},
+    {"analyze", analyze}, {"record", sub}, {"replay", sub}, {"wrap", wrap}, {"serve", sub},
 };
 
 int main(int argc, char **argv)

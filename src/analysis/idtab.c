@@ -41,7 +41,8 @@ static bool key_eq(const unsigned char *e, const struct pred_proc_sample *p)
 
 static size_t key_hash(pid_t pid, uint64_t starttime, size_t mask)
 {
-	uint64_t h = (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ull ^ starttime * 0xbf58476d1ce4e5b9ull;
+	uint64_t h =
+	    (uint64_t)(uint32_t)pid * 0x9e3779b97f4a7c15ull ^ starttime * 0xbf58476d1ce4e5b9ull;
 	return (size_t)(h ^ (h >> 29)) & mask;
 }
 

@@ -22,7 +22,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: vramtop analyze FILE [--refresh-rate S] [--algorithm NAME] [--segments]\n"
-	      "                            [--penalty PRESET|VALUE] [--min-segment N] [--config FILE]\n"
+	      "                            [--penalty PRESET|VALUE] [--min-segment N] [--config "
+	      "FILE]\n"
 	      "Replays a trace (JSONL, plain or gzip) at the refresh rate and prints one JSON\n"
 	      "line per tick and GPU (phase, rate, OOM range, culprit) and per tick and\n"
 	      "process (phase, rate, survival verdict).\n"
@@ -41,8 +42,8 @@ static void usage(FILE *f)
 }
 
 /* Runs the pipeline over the trace at path; the exit status. */
-static int run(const char *path, const char *algo, const struct pred_params *pp,
-               size_t history, bool segments, const struct pelt_opts *pelt)
+static int run(const char *path, const char *algo, const struct pred_params *pp, size_t history,
+               bool segments, const struct pelt_opts *pelt)
 {
 	char err[VT_ERRMSG_MAX];
 	struct source *src;
@@ -74,8 +75,8 @@ static int run(const char *path, const char *algo, const struct pred_params *pp,
 		        path, segs, segs == 1 ? "" : "s", last ? last : "?");
 	unsigned long bad = replay_bad_lines(src, &last);
 	if (bad)
-		fprintf(stderr, "vramtop analyze: %s: %lu malformed line%s skipped (last: %s)\n", path,
-		        bad, bad == 1 ? "" : "s", last ? last : "?");
+		fprintf(stderr, "vramtop analyze: %s: %lu malformed line%s skipped (last: %s)\n",
+		        path, bad, bad == 1 ? "" : "s", last ? last : "?");
 	pipeline_free(&p);
 	return status;
 }
@@ -163,7 +164,8 @@ int cmd_analyze(int argc, char **argv)
 	struct config_diags d = {0};
 	if (config_load_file(&cfg, config_path, &d) != VT_OK) {
 		char buf[600];
-		fprintf(stderr, "vramtop analyze: %s\n", config_diags_summary(&d, buf, sizeof(buf)));
+		fprintf(stderr, "vramtop analyze: %s\n",
+		        config_diags_summary(&d, buf, sizeof(buf)));
 		config_diags_free(&d);
 		return 2;
 	}

@@ -86,7 +86,8 @@ static void usage(FILE *out)
 	      "       vramtop record FILE [--duration S] [--force]   write a trace (JSONL)\n"
 	      "       vramtop replay FILE [--speed X]      play a recorded trace\n"
 	      "       vramtop analyze FILE [--refresh-rate S] [--algorithm NAME] [--segments]\n"
-	      "       vramtop --demo                 replay a bundled real GPU running out of memory\n"
+	      "       vramtop --demo                 replay a bundled real GPU running out of "
+	      "memory\n"
 	      "       vramtop serve [--listen ADDR:PORT]   Prometheus exporter (docs/exporter.md)\n"
 	      "\n"
 	      "  -c, --config FILE        configuration file (default\n"
@@ -127,7 +128,7 @@ struct top {
 	struct config cfg;
 	bool plain, no_mouse;
 	char start_notice[700]; /* a bad config file at start, for the UI's notices */
-	struct sink *ui; /* the terminal UI, when it runs (the pipeline owns it) */
+	struct sink *ui;        /* the terminal UI, when it runs (the pipeline owns it) */
 	bool paused;
 	const char *config_path; /* NULL: the default path */
 	struct pipeline p;
@@ -135,14 +136,14 @@ struct top {
 	struct loop_timer *sample, *retry;
 	double speed, duration, first_t;
 	bool once;
-	struct deep *deep; /* deep mode's reader, live runs only */
-	bool serve;            /* the exporter runs (serve, --serve, prometheus_port) */
-	bool headless;         /* `vramtop serve`: the exporter only */
-	const char *listen;    /* --listen, NULL: from the config */
-	struct scraper *scraper;   /* NULL: scraping off (or a replay) */
+	struct deep *deep;            /* deep mode's reader, live runs only */
+	bool serve;                   /* the exporter runs (serve, --serve, prometheus_port) */
+	bool headless;                /* `vramtop serve`: the exporter only */
+	const char *listen;           /* --listen, NULL: from the config */
+	struct scraper *scraper;      /* NULL: scraping off (or a replay) */
 	struct loop_timer *once_wait; /* --once: the scrape round's deadline */
-	bool primed;               /* --once: the scrape round was started */
-	double once_deadline;      /* --once: output by then whatever is in flight */
+	bool primed;                  /* --once: the scrape round was started */
+	double once_deadline;         /* --once: output by then whatever is in flight */
 };
 
 static void scrape_opts_of(const struct config *c, struct scrape_opts *o)
@@ -239,7 +240,7 @@ static void on_sample(struct loop *l, struct loop_timer *tm, void *arg)
 	(void)l;
 	(void)tm;
 	if (t->once_wait && loop_timer_armed(t->once_wait))
-		return; /* --once waits for its scrape round */
+		return;                  /* --once waits for its scrape round */
 	if (!loop_timer_armed(t->retry)) /* a sample still being retried goes first */
 		step(t);
 }
@@ -280,10 +281,11 @@ static void keep_restart_keys(const struct config *old, struct config *c, char *
 {
 	size_t n = 0;
 	buf[0] = '\0';
-#define KEEP(field, name)                                                                      \
-	if (old->field != c->field) {                                                          \
-		c->field = old->field;                                                         \
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "", name); \
+#define KEEP(field, name)                                                                          \
+	if (old->field != c->field) {                                                              \
+		c->field = old->field;                                                             \
+		n +=                                                                               \
+		    (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "", name); \
 	}
 	KEEP(history_length, "general.history_length")
 	KEEP(show_other_users, "display.show_other_users")
@@ -400,7 +402,8 @@ static int open_source(struct top *t, bool replay, bool demo, bool speed_given, 
 	struct nvml_source_opts o = {.show_other_users = t->cfg.show_other_users};
 	if (nvml_source_open(&o, src, err, sizeof(err)) != VT_OK) {
 		fprintf(stderr, "vramtop: %s\n", err);
-		fprintf(stderr, "vramtop: try 'vramtop --demo' to see vramtop on a recorded trace.\n");
+		fprintf(stderr,
+		        "vramtop: try 'vramtop --demo' to see vramtop on a recorded trace.\n");
 		return 2;
 	}
 	return 0;
@@ -527,7 +530,7 @@ static void ui_jump(void *arg, int dir)
 	ui_app_hold(t->ui, false);
 	if (isnan(found))
 		ui_app_notice(t->ui, dir > 0 ? "no later phase change or OOM warning in the trace"
-		                              : "no earlier phase change or OOM warning");
+		                             : "no earlier phase change or OOM warning");
 }
 
 static struct sink *start_ui(struct top *t, char *err, size_t errlen)
@@ -570,13 +573,13 @@ static int add_exporter(struct top *t)
 	char err[VT_ERRMSG_MAX] = "", addr[64];
 	int port = t->cfg.prometheus_port ? t->cfg.prometheus_port : 9400, bound = 0;
 	vt_strlcpy(addr, t->cfg.prometheus_bind, sizeof(addr));
-	if (t->listen && serve_parse_listen(t->listen, addr, sizeof(addr), &port, err,
-	                                    sizeof(err)) != VT_OK) {
+	if (t->listen &&
+	    serve_parse_listen(t->listen, addr, sizeof(addr), &port, err, sizeof(err)) != VT_OK) {
 		fprintf(stderr, "vramtop: %s\n", err);
 		return 2;
 	}
-	struct sink *s = sink_serve_new(t->loop, &t->p, &t->cfg, addr, port, &bound, err,
-	                                sizeof(err));
+	struct sink *s =
+	    sink_serve_new(t->loop, &t->p, &t->cfg, addr, port, &bound, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "vramtop: %s\n", err);
 		return 1;
@@ -595,12 +598,11 @@ static void add_webhook(struct top *t)
 	int rc = secrets_get("webhook_url", url, sizeof(url), err, sizeof(err));
 	if (rc == SECRETS_NOT_SET)
 		return;
-	if (rc == VT_OK && secrets_get("webhook_token", token, sizeof(token), err, sizeof(err)) ==
-	                       VT_ERR)
+	if (rc == VT_OK &&
+	    secrets_get("webhook_token", token, sizeof(token), err, sizeof(err)) == VT_ERR)
 		rc = VT_ERR;
-	struct sink *s = rc == VT_OK ? sink_webhook_new(t->loop, &t->cfg, url, token, err,
-	                                                sizeof(err))
-	                             : NULL;
+	struct sink *s =
+	    rc == VT_OK ? sink_webhook_new(t->loop, &t->cfg, url, token, err, sizeof(err)) : NULL;
 	if (!s) {
 		fprintf(stderr, "vramtop: webhooks off: %s\n", err);
 		return;
@@ -841,17 +843,19 @@ int cmd_top(int argc, char **argv, const char *sub)
 		case OPT_DURATION:
 			if (!strnum_double(optarg, &t.duration) || !(t.duration > 0) ||
 			    t.duration > 1e9) {
-				fprintf(stderr,
-				        "vramtop: --duration wants seconds, more than 0 and at most "
-				        "1e9, not '%s'\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "vramtop: --duration wants seconds, more than 0 and at most "
+				    "1e9, not '%s'\n",
+				    optarg);
 				return 2;
 			}
 			break;
 		case OPT_SPEED:
 			if (!strnum_double(optarg, &t.speed) || !(t.speed >= SPEED_MIN) ||
 			    t.speed > SPEED_MAX) {
-				fprintf(stderr, "vramtop: --speed wants a factor from %g to %g, not '%s'\n",
+				fprintf(stderr,
+				        "vramtop: --speed wants a factor from %g to %g, not '%s'\n",
 				        SPEED_MIN, SPEED_MAX, optarg);
 				return 2;
 			}
@@ -912,7 +916,8 @@ int cmd_top(int argc, char **argv, const char *sub)
 	if (demo && sub)
 		return refuse("--demo replays the bundled trace: no record or replay with it");
 	if (t.serve && (t.once || replay))
-		return refuse("the exporter serves a live run: no --once, replay or --demo with it");
+		return refuse(
+		    "the exporter serves a live run: no --once, replay or --demo with it");
 	if (t.listen && !t.serve)
 		return refuse("--listen is for serve and --serve");
 

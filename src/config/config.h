@@ -39,8 +39,8 @@ struct config {
 	int min_sustained_samples;  /* default 10 */
 	double min_rate_mb_per_sec; /* default 1.0 */
 	/* [export] */
-	char prometheus_bind[64]; /* an IPv4 or IPv6 address literal */
-	int prometheus_port;      /* 0 = off */
+	char prometheus_bind[64];     /* an IPv4 or IPv6 address literal */
+	int prometheus_port;          /* 0 = off */
 	int prometheus_max_processes; /* process series per GPU, default 20 */
 
 	/* Private: which keys config_set_cli set (bit i = schema entry i), so

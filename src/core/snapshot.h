@@ -10,13 +10,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define VT_NAME_MAX     257 /* sanitised strings are cut to 256 bytes */
-#define VT_CMD_MAX      257 /* a command line, argv joined by spaces, cut */
-#define VT_USER_MAX     33
-#define VT_UUID_MAX     96
-#define VT_BUSID_MAX    32
-#define VT_GPU_NAME_MAX 96
-#define VT_DRIVER_MAX   81
+#define VT_NAME_MAX      257 /* sanitised strings are cut to 256 bytes */
+#define VT_CMD_MAX       257 /* a command line, argv joined by spaces, cut */
+#define VT_USER_MAX      33
+#define VT_UUID_MAX      96
+#define VT_BUSID_MAX     32
+#define VT_GPU_NAME_MAX  96
+#define VT_DRIVER_MAX    81
 #define VT_FRAMEWORK_MAX 16 /* "llama.cpp", "tensorflow", ... (src/enrich) */
 #define VT_CONTAINER_MAX 96 /* "runtime:id", the id 64 hex digits */
 

@@ -62,8 +62,8 @@ static int parse_hello(const cJSON *o, struct deep_msg *m, char *err, size_t err
 static int parse_sample(const cJSON *o, struct deep_msg *m, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < SNAP_DEEP_NFIELDS; i++)
-		if (get_count(o, snap_deep_fields[i].key, false, UINT64_MAX, snap_deep_at(&m->f, i), NULL,
-		              err, errlen))
+		if (get_count(o, snap_deep_fields[i].key, false, UINT64_MAX, snap_deep_at(&m->f, i),
+		              NULL, err, errlen))
 			return VT_ERR;
 	if (m->f.allocated > m->f.reserved) {
 		snprintf(err, errlen, "allocated above reserved");

@@ -70,9 +70,9 @@ static bool parse_path(const char *p, const char *end, struct enrich_container *
 		const char *prefix;
 		const char *runtime;
 	} pre[] = {
-	    {"docker-", "docker"},       {"cri-containerd-", "containerd"},
-	    {"nerdctl-", "containerd"},  {"crio-", "cri-o"},
-	    {"libpod-", "podman"},       {"/docker/", "docker"},
+	    {"docker-", "docker"},      {"cri-containerd-", "containerd"},
+	    {"nerdctl-", "containerd"}, {"crio-", "cri-o"},
+	    {"libpod-", "podman"},      {"/docker/", "docker"},
 	    {"/crio/", "cri-o"},
 	};
 	bool kube = memmem(p, (size_t)(end - p), "kubepods", 8) != NULL;
@@ -145,7 +145,8 @@ void enrich_container_from_text(const char *text, struct enrich_container *out)
 		if (strlen(runtimes[i]) != n || memcmp(text, runtimes[i], n) != 0)
 			continue;
 		memcpy(out->runtime, runtimes[i], n + 1);
-		if (colon && strlen(colon + 1) == ID_LEN && hex_id_at(colon + 1, colon + 1 + ID_LEN))
+		if (colon && strlen(colon + 1) == ID_LEN &&
+		    hex_id_at(colon + 1, colon + 1 + ID_LEN))
 			set_id(out, NULL, colon + 1);
 		return;
 	}

@@ -51,8 +51,7 @@ static enum enrich_fw fw_of_maps_at(int dirfd, unsigned long *reads)
 
 /* vLLM's GPU memory is held by a child titled "VLLM::EngineCore" whose
  * parent runs the HTTP server: the parent's command line says vllm. */
-static void parent_front(struct enrich_facts *f, const char *proc_root, uid_t self_uid,
-                         int dirfd)
+static void parent_front(struct enrich_facts *f, const char *proc_root, uid_t self_uid, int dirfd)
 {
 	struct proc_stat st;
 	int pfd;
@@ -209,7 +208,8 @@ static pid_t find_mps(const char *proc_root, uid_t self_uid)
 		if (!is_pid_name(de->d_name))
 			continue;
 		long pid = strtol(de->d_name, NULL, 10);
-		if (pid <= 0 || pid > INT_MAX || procfs_pid_open(proc_root, (pid_t)pid, &dirfd) != VT_OK)
+		if (pid <= 0 || pid > INT_MAX ||
+		    procfs_pid_open(proc_root, (pid_t)pid, &dirfd) != VT_OK)
 			continue;
 		if (procfs_comm_at(dirfd, comm, sizeof(comm), &clen) == VT_OK &&
 		    strcmp(comm, "nvidia-cuda-mps") == 0) {
@@ -217,8 +217,9 @@ static pid_t find_mps(const char *proc_root, uid_t self_uid)
 			if (ours(dirfd, self_uid)) { /* only then may its cmdline be read */
 				char cmd[256];
 				size_t len;
-				control = procfs_cmdline_at(dirfd, cmd, sizeof(cmd), &len) == VT_OK &&
-				          strstr(cmd, "nvidia-cuda-mps-control") != NULL;
+				control =
+				    procfs_cmdline_at(dirfd, cmd, sizeof(cmd), &len) == VT_OK &&
+				    strstr(cmd, "nvidia-cuda-mps-control") != NULL;
 			}
 			if (control && (!found || pid < found))
 				found = (pid_t)pid;
@@ -229,8 +230,8 @@ static pid_t find_mps(const char *proc_root, uid_t self_uid)
 	return found;
 }
 
-void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_root,
-                     const char *nvd, uid_t self_uid)
+void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_root, const char *nvd,
+                     uid_t self_uid)
 {
 	char buf[8192], path[PATH_MAX];
 	size_t len;
@@ -239,11 +240,13 @@ void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_ro
 
 	memset(e, 0, sizeof(*e));
 	e->valid = true;
-	e->in_container = exists_under(root, ".dockerenv") || exists_under(root, "run/.containerenv");
+	e->in_container =
+	    exists_under(root, ".dockerenv") || exists_under(root, "run/.containerenv");
 	snprintf(path, sizeof(path), "%s/self", proc_root);
 	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd >= 0) {
-		if (!e->in_container && procfs_file_at(dirfd, "cgroup", buf, sizeof(buf), &len) == VT_OK)
+		if (!e->in_container &&
+		    procfs_file_at(dirfd, "cgroup", buf, sizeof(buf), &len) == VT_OK)
 			e->in_container = enrich_cgroup_parse(buf, len, &ct);
 		if (procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK)
 			e->pidns_isolated = pidns_status_is_child(buf, len);

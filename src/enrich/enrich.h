@@ -26,14 +26,14 @@
 
 #include "core/snapshot.h"
 
-#define ENRICH_FILES_MAX   8    /* model files kept per process */
-#define ENRICH_FD_RESCAN_S 60.0 /* seconds between two scans of a process's fds */
+#define ENRICH_FILES_MAX    8    /* model files kept per process */
+#define ENRICH_FD_RESCAN_S  60.0 /* seconds between two scans of a process's fds */
 #define ENRICH_ENV_RESCAN_S 300.0
-#define ENRICH_CDI_MAX     16
-#define ENRICH_FW_MAX      16  /* "text-generation-inference" is shortened to "tgi" */
-#define ENRICH_CT_ID_MAX   65  /* 64 hex digits */
-#define ENRICH_POD_MAX     40  /* a Kubernetes pod UID, 36 characters */
-#define ENRICH_RUNTIME_MAX 16
+#define ENRICH_CDI_MAX      16
+#define ENRICH_FW_MAX       16 /* "text-generation-inference" is shortened to "tgi" */
+#define ENRICH_CT_ID_MAX    65 /* 64 hex digits */
+#define ENRICH_POD_MAX      40 /* a Kubernetes pod UID, 36 characters */
+#define ENRICH_RUNTIME_MAX  16
 
 enum enrich_fw {
 	FW_NONE = 0,
@@ -68,15 +68,15 @@ struct enrich_file {
 
 /* What a process's inference server said (src/enrich/scrape.h). */
 struct scrape_result {
-	bool valid;        /* a scrape was attempted: the rest means something */
+	bool valid; /* a scrape was attempted: the rest means something */
 	enum enrich_fw fw;
-	int port;          /* 0: none found */
+	int port; /* 0: none found */
 	bool has_kv, has_running, has_waiting;
-	double kv_usage;   /* fraction 0..1 */
+	double kv_usage; /* fraction 0..1 */
 	long running, waiting;
 	char model[VT_NAME_MAX]; /* sanitised; "" none */
-	char error[160];   /* "" when it worked */
-	pid_t socket_owner; /* whose listening socket: the process or its parent */
+	char error[160];         /* "" when it worked */
+	pid_t socket_owner;      /* whose listening socket: the process or its parent */
 };
 
 /* What is known of one process identity. */
@@ -88,8 +88,8 @@ struct enrich_facts {
 	struct enrich_container ct;
 	struct enrich_file files[ENRICH_FILES_MAX];
 	size_t nfiles;
-	double files_at; /* monotonic time of the last fd scan (once tried) */
-	unsigned long reads; /* /proc files opened for this identity (cost test) */
+	double files_at;             /* monotonic time of the last fd scan (once tried) */
+	unsigned long reads;         /* /proc files opened for this identity (cost test) */
 	struct scrape_result scrape; /* .valid: a scrape was made */
 };
 
@@ -141,8 +141,8 @@ struct enrich_env {
  * the value of NVIDIA_VISIBLE_DEVICES (NULL: unset). The MPS daemon is found
  * by its comm ("nvidia-cuda-mps", the kernel's 15-byte cut), confirmed by the
  * command line only for a process of our own user. */
-void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_root,
-                     const char *nvd, uid_t self_uid);
+void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_root, const char *nvd,
+                     uid_t self_uid);
 
 /* In a child PID namespace, NVML gives host PIDs. Where the host's /proc is
  * visible (mounted at host_proc_root), the last "NSpid:" entry of the host

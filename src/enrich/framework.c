@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const char *const fw_names[FW_COUNT] = {
-    [FW_NONE] = "",        [FW_OLLAMA] = "ollama",   [FW_VLLM] = "vllm",
-    [FW_SGLANG] = "sglang", [FW_TGI] = "tgi",         [FW_LLAMACPP] = "llama.cpp",
+    [FW_NONE] = "",           [FW_OLLAMA] = "ollama", [FW_VLLM] = "vllm",
+    [FW_SGLANG] = "sglang",   [FW_TGI] = "tgi",       [FW_LLAMACPP] = "llama.cpp",
     [FW_PYTORCH] = "pytorch", [FW_JAX] = "jax",       [FW_TENSORFLOW] = "tensorflow",
 };
 
@@ -134,9 +134,9 @@ enum enrich_fw enrich_fw_from_maps(const char *buf, size_t len)
 		const char *needle;
 		enum enrich_fw fw;
 	} libs[] = {
-	    {"/libtorch", FW_PYTORCH},          {"/libjax", FW_JAX},
-	    {"/xla_extension.so", FW_JAX},      {"/jaxlib/", FW_JAX},
-	    {"/libtensorflow", FW_TENSORFLOW},  {"/_pywrap_tensorflow", FW_TENSORFLOW},
+	    {"/libtorch", FW_PYTORCH},         {"/libjax", FW_JAX},
+	    {"/xla_extension.so", FW_JAX},     {"/jaxlib/", FW_JAX},
+	    {"/libtensorflow", FW_TENSORFLOW}, {"/_pywrap_tensorflow", FW_TENSORFLOW},
 	};
 	enum enrich_fw best = FW_NONE;
 	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
@@ -152,11 +152,12 @@ enum enrich_fw enrich_fw_from_maps(const char *buf, size_t len)
 
 bool enrich_is_model_file(const char *path, size_t len)
 {
-	static const char *const ext[] = {".safetensors", ".gguf", ".pt",  ".pth",
-	                                  ".bin",         ".onnx", ".h5",  ".tflite"};
+	static const char *const ext[] = {".safetensors", ".gguf", ".pt", ".pth",
+	                                  ".bin",         ".onnx", ".h5", ".tflite"};
 	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
 		size_t k = strlen(ext[i]);
-		if (len > k && strncasecmp(path + len - k, ext[i], k) == 0 && path[len - k - 1] != '/')
+		if (len > k && strncasecmp(path + len - k, ext[i], k) == 0 &&
+		    path[len - k - 1] != '/')
 			return true;
 	}
 	return false;

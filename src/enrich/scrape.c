@@ -116,12 +116,12 @@ struct listen_found {
 /* One line of /proc/net/tcp{,6}: "sl: LOCAL_HEX:PORT_HEX REMOTE ST ... INODE",
  * the local address (hex, at most 39 digits), port, state and inode; false
  * for the heading or anything else. line is cut up in place. */
-static bool tcp_line(char *line, char addr[40], unsigned *port, unsigned *st,
-                     unsigned long *inode)
+static bool tcp_line(char *line, char addr[40], unsigned *port, unsigned *st, unsigned long *inode)
 {
 	char *f[10], *save = NULL, *end;
 	size_t n = 0;
-	for (char *tok = strtok_r(line, " \t", &save); tok && n < 10; tok = strtok_r(NULL, " \t", &save))
+	for (char *tok = strtok_r(line, " \t", &save); tok && n < 10;
+	     tok = strtok_r(NULL, " \t", &save))
 		f[n++] = tok;
 	if (n < 10)
 		return false;
@@ -373,7 +373,8 @@ static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *so
 		curl_multi_assign(s->multi, fd, NULL);
 		return 0;
 	}
-	unsigned ev = ((what & CURL_POLL_IN) ? LOOP_IN : 0) | ((what & CURL_POLL_OUT) ? LOOP_OUT : 0);
+	unsigned ev =
+	    ((what & CURL_POLL_IN) ? LOOP_IN : 0) | ((what & CURL_POLL_OUT) ? LOOP_OUT : 0);
 	if (!w) {
 		w = loop_fd_add(s->l, fd, ev, on_fd, s);
 		curl_multi_assign(s->multi, fd, w);

@@ -36,9 +36,8 @@
 #include "core/snapshot.h"
 #include "enrich/enrich.h"
 
-#define SCRAPE_BODY_MAX ((size_t)64 * 1024)
+#define SCRAPE_BODY_MAX  ((size_t)64 * 1024)
 #define SCRAPE_PORTS_MAX 32
-
 
 /* The path scraped for a framework, NULL when it has none. */
 const char *scrape_path(enum enrich_fw fw);
@@ -68,8 +67,7 @@ struct loop;
 struct scraper;
 
 /* NULL when libcurl cannot be initialised (err filled). */
-struct scraper *scraper_new(struct loop *l, const struct scrape_opts *o, char *err,
-                            size_t errlen);
+struct scraper *scraper_new(struct loop *l, const struct scrape_opts *o, char *err, size_t errlen);
 void scraper_free(struct scraper *s);
 void scraper_set_opts(struct scraper *s, const struct scrape_opts *o);
 /* Start of a refresh: forget nothing yet. For each scrapable process seen

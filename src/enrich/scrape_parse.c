@@ -88,7 +88,8 @@ static bool on_sample(const struct prom_sample *s, void *arg)
 	bool kv = w->kv && prom_is(s, w->kv), kv_old = w->kv_old && prom_is(s, w->kv_old);
 	if (kv || kv_old) {
 		if (!isfinite(s->value) || s->value < 0 || s->value > 1) {
-			snprintf(a->why, sizeof(a->why), "KV-cache usage %g is not a fraction", s->value);
+			snprintf(a->why, sizeof(a->why), "KV-cache usage %g is not a fraction",
+			         s->value);
 			a->bad = true;
 			return false;
 		}
@@ -100,10 +101,12 @@ static bool on_sample(const struct prom_sample *s, void *arg)
 			a->kv_old = s->value;
 		}
 	}
-	bool run = w->running && prom_is(s, w->running), wait = w->waiting && prom_is(s, w->waiting);
+	bool run = w->running && prom_is(s, w->running),
+	     wait = w->waiting && prom_is(s, w->waiting);
 	if (run || wait) {
 		if (!count_ok(s->value)) {
-			snprintf(a->why, sizeof(a->why), "request count %g is not a count", s->value);
+			snprintf(a->why, sizeof(a->why), "request count %g is not a count",
+			         s->value);
 			a->bad = true;
 			return false;
 		}

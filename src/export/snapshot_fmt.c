@@ -125,8 +125,7 @@ static void json_env(struct jsonw *w, const struct enrich_env *e)
 	jsonw_obj_end(w);
 }
 
-static void json_procs(struct jsonw *w, const struct snapshot *s, const struct model *m,
-                       size_t gi)
+static void json_procs(struct jsonw *w, const struct snapshot *s, const struct model *m, size_t gi)
 {
 	jsonw_key(w, "processes");
 	jsonw_arr_begin(w);
@@ -274,8 +273,8 @@ static void table_gpu(FILE *out, const struct snapshot *s, size_t gi, const stru
 	cols_fit(name, sizeof(name), (v & GM_NAME) ? g->name : "N/A", 24);
 
 	if (g->state != GPU_STATE_OK) {
-		fprintf(out, "%3u  %s  %-5s  %s\n", g->index, name,
-		        snap_gpu_state_name(g->state), g->error[0] ? g->error : "");
+		fprintf(out, "%3u  %s  %-5s  %s\n", g->index, name, snap_gpu_state_name(g->state),
+		        g->error[0] ? g->error : "");
 		return;
 	}
 	if ((v & GM_MEM_USED) && (v & GM_MEM_TOTAL) && g->mem_total)
@@ -288,8 +287,8 @@ static void table_gpu(FILE *out, const struct snapshot *s, size_t gi, const stru
 	if (mg)
 		snprintf(trend, sizeof(trend), "  %-9s %+8.1f MB/s", vt_phase_name(mg->an.phase),
 		         mg->an.rate_mb_s);
-	fprintf(out, "%3u  %s  %-5s  %10s / %-10s %s  %5s  %5s  %7s%s\n", g->index, name,
-	        "ok", (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
+	fprintf(out, "%3u  %s  %-5s  %10s / %-10s %s  %5s  %5s  %7s%s\n", g->index, name, "ok",
+	        (v & GM_MEM_USED) ? units_bytes(used, sizeof(used), g->mem_used) : "N/A",
 	        (v & GM_MEM_TOTAL) ? units_bytes(total, sizeof(total), g->mem_total) : "N/A", pct,
 	        opt_num(util, sizeof(util), v & GM_UTIL_GPU, g->util_gpu, "%"),
 	        opt_num(temp, sizeof(temp), v & GM_TEMP, g->temp_c, "C"),

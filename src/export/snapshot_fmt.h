@@ -15,8 +15,8 @@
 /* What the table adds when an analysis ran (all optional). */
 struct fmt_analysis {
 	const struct model *model; /* NULL: no phase/OOM columns; else s is model->snap */
-	double warn_s;                /* [alerts] oom_warning_seconds */
-	double min_conf;              /* [alerts] oom_min_confidence */
+	double warn_s;             /* [alerts] oom_warning_seconds */
+	double min_conf;           /* [alerts] oom_min_confidence */
 };
 
 /* Writes the table. Metrics the driver did not give print as N/A. With an

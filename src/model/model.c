@@ -47,7 +47,8 @@ struct model_priv {
 
 static uint64_t mix(uint64_t a, uint64_t b, uint64_t c)
 {
-	uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xbf58476d1ce4e5b9ull;
+	uint64_t h =
+	    a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull) * 0xbf58476d1ce4e5b9ull;
 	h ^= c * 0x94d049bb133111ebull;
 	h ^= h >> 31;
 	return h * 0xd6e8feb86659fd93ull;
@@ -196,8 +197,8 @@ static void enrich(struct model *m)
 		struct enrich_facts *f = &p->id->enr;
 		enrich_process(f, v->ro.proc_root, v->ro.self_uid, p->pid, m->t_mono);
 		if (v->scraper && !f->denied && scrape_path(f->fw)) {
-			const struct scrape_result *r = scraper_want(v->scraper, p->pid, p->starttime,
-			                                             f->fw, f->front_pid, m->t_mono);
+			const struct scrape_result *r = scraper_want(
+			    v->scraper, p->pid, p->starttime, f->fw, f->front_pid, m->t_mono);
 			if (r)
 				f->scrape = *r;
 		}
@@ -418,8 +419,8 @@ static void gpu_procs(struct model *m, struct model_gpu *g, size_t from, size_t 
 		p->used = (sp->flags & PF_USED_VALID) ? sp->used : 0;
 		if (p->used > p->peak)
 			p->peak = p->used;
-		ring_put(m, p->hist, p->last_tick, (sp->flags & PF_USED_VALID) ? sp->used
-		                                                                : MODEL_HIST_NONE);
+		ring_put(m, p->hist, p->last_tick,
+		         (sp->flags & PF_USED_VALID) ? sp->used : MODEL_HIST_NONE);
 		p->last_tick = m->tick;
 		ident_facts(p->id, sp);
 		m->proc_of_snap[k] = p;

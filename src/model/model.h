@@ -33,7 +33,7 @@
 #include "source/trace.h"
 #include "sys/proc_resolve.h"
 
-#define MODEL_HIST_NONE UINT64_MAX /* a tick without a value in a history */
+#define MODEL_HIST_NONE  UINT64_MAX /* a tick without a value in a history */
 #define MODEL_EVENTS_MAX 8
 
 /* A sink's cache of a row's fixed output text (analyze's JSONL: the
@@ -48,12 +48,12 @@ struct model_ident {
 	pid_t pid;
 	uint64_t starttime; /* 0 when unknown */
 	uint32_t uid;
-	uint32_t flags;         /* PF_* of the latest sample */
-	char user[VT_USER_MAX]; /* "" when unknown */
-	char name[VT_NAME_MAX]; /* sanitised; "" when not shown */
-	char cmd[VT_CMD_MAX];   /* sanitised command line; "" when unknown or not ours */
+	uint32_t flags;          /* PF_* of the latest sample */
+	char user[VT_USER_MAX];  /* "" when unknown */
+	char name[VT_NAME_MAX];  /* sanitised; "" when not shown */
+	char cmd[VT_CMD_MAX];    /* sanitised command line; "" when unknown or not ours */
 	struct enrich_facts enr; /* framework, model files, container (live: src/enrich) */
-	unsigned refs;          /* rows pointing here (private) */
+	unsigned refs;           /* rows pointing here (private) */
 	unsigned long first_tick;
 };
 
@@ -80,8 +80,8 @@ struct model_gpu {
 	unsigned index; /* NVML index */
 	bool present;   /* in the latest sample */
 	size_t snap_idx;
-	bool mem_ok;             /* state OK and total/used known this tick */
-	unsigned long nsamples;  /* ticks with mem_ok */
+	bool mem_ok;                /* state OK and total/used known this tick */
+	unsigned long nsamples;     /* ticks with mem_ok */
 	char name[VT_GPU_NAME_MAX]; /* last known, kept while lost */
 	uint64_t mem_total;         /* last known */
 	/* analysis */
@@ -107,10 +107,10 @@ struct model {
 	unsigned long tick;   /* 1 after the first update */
 	double t_mono;        /* monotonic seconds of the tick (rates, ages) */
 	size_t hist_len;
-	double *hist_t; /* wall time of each tick in the ring */
+	double *hist_t;         /* wall time of each tick in the ring */
 	struct model_gpu *gpus; /* by first sight; slots are stable */
 	size_t ngpus, gpus_cap;
-	size_t *gpu_of_snap; /* snap.gpus[i] is gpus[gpu_of_snap[i]] */
+	size_t *gpu_of_snap;              /* snap.gpus[i] is gpus[gpu_of_snap[i]] */
 	struct model_proc **proc_of_snap; /* snap.procs[k]'s row */
 	size_t snap_cap;
 	struct trace_event events[MODEL_EVENTS_MAX]; /* a replay's events this tick */

@@ -15,7 +15,8 @@ struct loop;
 /* The plain refreshing table (stdout not a terminal, or until the TUI):
  * cleared first on a terminal (clear), with phase/OOM columns when
  * analysed, the trace's events under it. [alerts] oom_warning_seconds and
- * oom_min_confidence decide when an OOM warning line is printed. Essential (it is what the run is for). */
+ * oom_min_confidence decide when an OOM warning line is printed. Essential (it is what the run is
+ * for). */
 struct config;
 /* cfg is borrowed and read at every tick, so a reload applies at once. */
 struct sink *sink_table_new(FILE *out, bool clear, bool analysed, const struct config *cfg);

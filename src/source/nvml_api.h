@@ -224,9 +224,9 @@ struct nvml_gpu {
 	uint32_t pcie_valid; /* GM_PCIE_TX | GM_PCIE_RX */
 	/* the sample in progress (a retry completes it) */
 	struct snap_gpu cur;
-	bool unknown;          /* cur's error is NVML_ERROR_UNKNOWN */
-	bool pending;          /* to be asked again before the sample is done */
-	unsigned int attempt;  /* retries made for the sample in progress */
+	bool unknown;         /* cur's error is NVML_ERROR_UNKNOWN */
+	bool pending;         /* to be asked again before the sample is done */
+	unsigned int attempt; /* retries made for the sample in progress */
 };
 
 struct nvml_source {
@@ -236,8 +236,8 @@ struct nvml_source {
 	void *lib;
 	bool inited; /* nvmlInit succeeded: shutdown on close */
 	bool show_other_users;
-	bool retrying;     /* a sample is waiting for retries */
-	double t0;         /* its wall time */
+	bool retrying; /* a sample is waiting for retries */
+	double t0;     /* its wall time */
 	unsigned int retry_ms;
 	bool driver_valid;
 	char driver[VT_DRIVER_MAX];

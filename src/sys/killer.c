@@ -70,10 +70,10 @@ void killer_audit(const struct killer_opts *o, const struct proc_identity *id, i
 	struct tm tm;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime_r(&now, &tm));
 	vt_sanitize(name, sizeof(name), what ? what : "", what ? strlen(what) : 0);
-	int n = snprintf(line, sizeof(line), "%s uid=%u pid=%d starttime=%llu signal=%s name=\"%s\" %s\n",
-	                 when, (unsigned)o->self_uid, (int)id->pid,
-	                 (unsigned long long)id->starttime, sig == SIGKILL ? "SIGKILL" : "SIGTERM",
-	                 name, outcome);
+	int n = snprintf(line, sizeof(line),
+	                 "%s uid=%u pid=%d starttime=%llu signal=%s name=\"%s\" %s\n", when,
+	                 (unsigned)o->self_uid, (int)id->pid, (unsigned long long)id->starttime,
+	                 sig == SIGKILL ? "SIGKILL" : "SIGTERM", name, outcome);
 	if (n > 0)
 		outfile_append(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	close(fd);
@@ -100,7 +100,8 @@ enum killer_result killer_signal(const struct killer_opts *o, const struct proc_
 	if (procfs_read_uid(o->proc_root, id->pid, &uid) != VT_OK ||
 	    !users_same(o->self_uid, uid)) {
 		close(pidfd);
-		snprintf(msg, msglen, "PID %d belongs to another user: not signalled", (int)id->pid);
+		snprintf(msg, msglen, "PID %d belongs to another user: not signalled",
+		         (int)id->pid);
 		killer_audit(o, id, sig, what, "refused: another user's process");
 		return KILLER_OTHER_USER;
 	}

@@ -23,8 +23,8 @@ enum killer_result {
 };
 
 struct killer_opts {
-	const char *proc_root; /* "/proc" */
-	uid_t self_uid;        /* getuid(), the real UID */
+	const char *proc_root;  /* "/proc" */
+	uid_t self_uid;         /* getuid(), the real UID */
 	const char *audit_path; /* NULL: killer_audit_path() */
 };
 

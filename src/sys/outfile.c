@@ -14,7 +14,8 @@ int outfile_open(const char *path, bool truncate, off_t *size, char *err, size_t
 	int fd = open(path, flags, 0600);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			snprintf(err, errlen, "%s: is a symbolic link; vramtop does not write through one",
+			snprintf(err, errlen,
+			         "%s: is a symbolic link; vramtop does not write through one",
 			         path);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));

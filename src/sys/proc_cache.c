@@ -59,7 +59,8 @@ static void index_put(struct proc_cache *c, size_t i)
 
 size_t proc_cache_cap(unsigned long long nofile)
 {
-	unsigned long long reserve = nofile / 4 > PROC_CACHE_FD_RESERVE ? nofile / 4 : PROC_CACHE_FD_RESERVE;
+	unsigned long long reserve =
+	    nofile / 4 > PROC_CACHE_FD_RESERVE ? nofile / 4 : PROC_CACHE_FD_RESERVE;
 	if (nofile <= reserve)
 		return 0;
 	return nofile - reserve < PROC_CACHE_MAX ? (size_t)(nofile - reserve) : PROC_CACHE_MAX;
@@ -70,8 +71,8 @@ struct proc_cache *proc_cache_new(const struct proc_resolve_opts *o)
 	struct proc_cache *c = xcalloc(1, sizeof(*c));
 	struct rlimit rl;
 	c->stats.cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-	                       ? proc_cache_cap((unsigned long long)rl.rlim_cur)
-	                       : PROC_CACHE_MAX;
+	                   ? proc_cache_cap((unsigned long long)rl.rlim_cur)
+	                   : PROC_CACHE_MAX;
 	c->o = *o;
 	c->enabled = o->proc_root && strcmp(o->proc_root, "/proc") == 0;
 	c->e = xcalloc((size_t)PROC_CACHE_MAX, sizeof(*c->e));

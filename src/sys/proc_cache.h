@@ -12,11 +12,12 @@
 
 #include "sys/proc_resolve.h"
 
-#define PROC_CACHE_MAX     1024 /* processes remembered (and pidfds held) at most */
+#define PROC_CACHE_MAX 1024 /* processes remembered (and pidfds held) at most */
 /* fds left for everything else (traces, sockets, scrapes, clients): a
  * quarter of RLIMIT_NOFILE, at least PROC_CACHE_FD_RESERVE */
 #define PROC_CACHE_FD_RESERVE 64
-#define PROC_CACHE_REFRESH 64   /* re-read a cached process every N refreshes (names change only on exec) */
+#define PROC_CACHE_REFRESH                                                                         \
+	64 /* re-read a cached process every N refreshes (names change only on exec) */
 
 struct proc_cache;
 

@@ -276,12 +276,13 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 			k += snprintf(server + k, sizeof(server) - (size_t)k, " · %ld running",
 			              r->running);
 		if (r->has_waiting && k > 0 && (size_t)k < sizeof(server))
-			snprintf(server + k, sizeof(server) - (size_t)k, " · %ld waiting", r->waiting);
+			snprintf(server + k, sizeof(server) - (size_t)k, " · %ld waiting",
+			         r->waiting);
 	}
 	const char *const label[] = {"framework", "container", "model files", "server",
 	                             "deep mode"};
-	const char *const value[] = {f && f->fw != FW_NONE ? enrich_fw_name(f->fw) : "—", ct,
-	                             files, server, "—"};
+	const char *const value[] = {f && f->fw != FW_NONE ? enrich_fw_name(f->fw) : "—", ct, files,
+	                             server, "—"};
 	size_t nlabel = sizeof(label) / sizeof(label[0]) - (deep ? 1 : 0);
 	x = x0;
 	for (size_t i = 0; i < nlabel; i++) {

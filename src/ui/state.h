@@ -54,8 +54,8 @@ struct ui_ident {
 #define UI_NOTICES 4
 
 struct ui_state {
-	const struct model *m;     /* borrowed */
-	const struct config *cfg;  /* borrowed: thresholds, enable_kill */
+	const struct model *m;    /* borrowed */
+	const struct config *cfg; /* borrowed: thresholds, enable_kill */
 	enum theme_id theme;
 	bool accessible; /* words instead of symbols and colour cues */
 	enum layout_force layout_force;
@@ -89,7 +89,7 @@ struct ui_state {
 		char name[VT_NAME_MAX];
 		char user[VT_USER_MAX];
 		uint64_t used;
-		double age_s;  /* process age when the dialog opened, -1 unknown */
+		double age_s;   /* process age when the dialog opened, -1 unknown */
 		double sent_at; /* monotonic time SIGTERM was sent */
 	} kill;
 	char status[160]; /* the last action's result ("SIGTERM sent to 4242") */

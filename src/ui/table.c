@@ -234,8 +234,8 @@ static void draw_cell(struct canvas *c, int x, int y, int w, enum col_id id,
 		/* the badge of what enrichment learnt: [vllm docker MPS] */
 		int bw = (int)ui_proc_badge(buf, sizeof(buf), s->m, p);
 		if (bw && w > bw + 1) {
-			put_cell(c, x, y, bw, buf,
-			         false, with_bg(canvas_style_fg(canvas_role(THEME_HEADER), 0), sel));
+			put_cell(c, x, y, bw, buf, false,
+			         with_bg(canvas_style_fg(canvas_role(THEME_HEADER), 0), sel));
 			x += bw + 1;
 			w -= bw + 1;
 		}

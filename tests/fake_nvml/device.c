@@ -293,8 +293,7 @@ FAKE_API nvmlReturn_t nvmlDeviceGetTemperatureThreshold(nvmlDevice_t dev, int ty
 }
 
 FAKE_API nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t dev, void *samples,
-                                                      unsigned int *count,
-                                                      unsigned long long since)
+                                                      unsigned int *count, unsigned long long since)
 {
 	struct fake_gpu *g;
 	double t;

@@ -161,17 +161,10 @@ static int parse_lists(struct ctx *c, const cJSON *j, const char *what, unsigned
 
 static int parse_proc(struct ctx *c, const cJSON *j, const char *what, struct fake_proc *p)
 {
-	static const char *const keys[] = {"pid",
-	                                   "name",
-	                                   "used",
-	                                   "lists",
-	                                   "appear",
-	                                   "disappear",
-	                                   "period",
-	                                   "comment",
-	                                   "gpu_instance_id",
-	                                   "compute_instance_id",
-	                                   NULL};
+	static const char *const keys[] = {
+	    "pid",       "name",   "used",    "lists",           "appear",
+	    "disappear", "period", "comment", "gpu_instance_id", "compute_instance_id",
+	    NULL};
 	const cJSON *it;
 	if (!cJSON_IsObject(j))
 		return fail(c, "%s: expected an object", what);
@@ -352,9 +345,9 @@ static const struct {
 
 static int parse_fault(struct ctx *c, struct fake_scenario *sc, const cJSON *j, unsigned int k)
 {
-	static const char *const keys[] = {"type",  "gpu",       "at",      "count",
-	                                   "call",  "times",     "extra",   "mode",
-	                                   "error", "handle_ok", "back_at", "comment", NULL};
+	static const char *const keys[] = {"type",    "gpu",     "at",   "count", "call",
+	                                   "times",   "extra",   "mode", "error", "handle_ok",
+	                                   "back_at", "comment", NULL};
 	char what[32];
 	snprintf(what, sizeof(what), "faults[%u]", k);
 	const cJSON *it, *type = cJSON_GetObjectItemCaseSensitive(j, "type");

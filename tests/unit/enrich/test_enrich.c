@@ -65,7 +65,8 @@ static void test_fw_cmdline(void **state)
 	assert_int_equal(fw_cmd("sglang::scheduler_TP0", 21, &title), FW_SGLANG);
 	assert_true(title);
 	assert_int_equal(FW("/usr/local/bin/ollama\0serve\0"), FW_OLLAMA);
-	assert_int_equal(FW("/usr/lib/ollama/ollama\0runner\0--model\0/blobs/sha256-1\0"), FW_OLLAMA);
+	assert_int_equal(FW("/usr/lib/ollama/ollama\0runner\0--model\0/blobs/sha256-1\0"),
+	                 FW_OLLAMA);
 	assert_int_equal(FW("/build/bin/llama-server\0-m\0model.gguf\0"), FW_LLAMACPP);
 	assert_int_equal(FW("text-generation-launcher\0--model-id\0x\0"), FW_TGI);
 	assert_int_equal(FW("/opt/conda/bin/python3.11\0/opt/conda/bin/text-generation-server\0"
@@ -112,7 +113,8 @@ static void test_cgroup(void **state)
 	(void)state;
 	static const struct cg_case cases[] = {
 	    /* docker, cgroup v1 (cgroupfs) */
-	    {"12:memory:/docker/" HEX64 "\n11:cpu,cpuacct:/docker/" HEX64 "\n", "docker", HEX64, ""},
+	    {"12:memory:/docker/" HEX64 "\n11:cpu,cpuacct:/docker/" HEX64 "\n", "docker", HEX64,
+	     ""},
 	    /* docker, cgroup v2 with systemd */
 	    {"0::/system.slice/docker-" HEX64 ".scope\n", "docker", HEX64, ""},
 	    /* Kubernetes + containerd, v2 systemd: pod UID with underscores */
@@ -127,8 +129,7 @@ static void test_cgroup(void **state)
 	    {"11:devices:/kubepods/burstable/pod" POD "/" HEX64 "\n", "kubernetes", HEX64, POD},
 	    /* podman, v2 (rootful and rootless) and v1 */
 	    {"0::/machine.slice/libpod-" HEX64 ".scope/container\n", "podman", HEX64, ""},
-	    {"0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" HEX64
-	     ".scope\n",
+	    {"0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" HEX64 ".scope\n",
 	     "podman", HEX64, ""},
 	    {"3:pids:/libpod_parent/libpod-" HEX64 "\n", "podman", HEX64, ""},
 	    /* nerdctl (containerd without Kubernetes) */
@@ -144,7 +145,7 @@ static void test_cgroup(void **state)
 	}
 	static const char *const none[] = {
 	    "0::/user.slice/user-1000.slice/session-3.scope\n",
-	    "0::/system.slice/docker.service\n", /* the daemon itself */
+	    "0::/system.slice/docker.service\n",    /* the daemon itself */
 	    "0::/system.slice/docker-0123.scope\n", /* too short for an id */
 	    "12:memory:/docker/" HEX64 "zz\n",
 	    "garbage without colons\n",
@@ -160,11 +161,16 @@ static void test_cgroup(void **state)
 static void test_model_ext(void **state)
 {
 	(void)state;
-	static const char *const yes[] = {"/m/model-00001-of-00030.safetensors", "/m/x.gguf",
-	                                  "/m/x.pt", "/m/x.PTH", "/m/pytorch_model.bin",
-	                                  "/m/x.onnx", "/m/x.h5", "/m/x.tflite"};
-	static const char *const no[] = {"/m/x.txt", "/m/.bin", "/m/safetensors", "/m/x.bin.lock",
-	                                 "socket:[1234]", "/m/x.gguf (deleted)"};
+	static const char *const yes[] = {"/m/model-00001-of-00030.safetensors",
+	                                  "/m/x.gguf",
+	                                  "/m/x.pt",
+	                                  "/m/x.PTH",
+	                                  "/m/pytorch_model.bin",
+	                                  "/m/x.onnx",
+	                                  "/m/x.h5",
+	                                  "/m/x.tflite"};
+	static const char *const no[] = {"/m/x.txt",      "/m/.bin",       "/m/safetensors",
+	                                 "/m/x.bin.lock", "socket:[1234]", "/m/x.gguf (deleted)"};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
 		assert_true(enrich_is_model_file(yes[i], strlen(yes[i])));
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
@@ -175,10 +181,11 @@ static void test_model_ext(void **state)
 static void fx_stat_ppid(pid_t pid, pid_t ppid, const char *comm)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf),
-	                 "%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 777 "
-	                 "12345678 1000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n",
-	                 (int)pid, comm, (int)ppid, (int)pid, (int)pid);
+	int n =
+	    snprintf(buf, sizeof(buf),
+	             "%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 777 "
+	             "12345678 1000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n",
+	             (int)pid, comm, (int)ppid, (int)pid, (int)pid);
 	fx_write(root, pid, "stat", buf, (size_t)n);
 }
 
@@ -313,7 +320,8 @@ static void test_vllm_engine_core(void **state)
 	(void)state;
 	uid_t me = 4242;
 	/* the API server (parent) and its EngineCore worker (holds the GPU) */
-	fx_process(root, 300, "vllm", 777, me, CMD("/venv/bin/python3\0/venv/bin/vllm\0serve\0m\0"));
+	fx_process(root, 300, "vllm", 777, me,
+	           CMD("/venv/bin/python3\0/venv/bin/vllm\0serve\0m\0"));
 	fx_process(root, 301, "VLLM::EngineCor", 778, me, CMD("VLLM::EngineCore"));
 	fx_stat_ppid(301, 300, "VLLM::EngineCor");
 	struct enrich_facts f;
@@ -409,7 +417,8 @@ static void test_environment(void **state)
 	assert_true(e.in_container);
 	snprintf(path, sizeof(path), "%s/run/.containerenv", root);
 	unlink(path);
-	static const char cg[] = "0::/kubepods.slice/kubepods-pod" "8d5c5a3e_1b2f_4c6d_9e7a_0f1e2d3c4b5a"
+	static const char cg[] = "0::/kubepods.slice/kubepods-pod"
+	                         "8d5c5a3e_1b2f_4c6d_9e7a_0f1e2d3c4b5a"
 	                         ".slice/cri-containerd-" HEX64 ".scope\n";
 	snprintf(path, sizeof(path), "%s/self/cgroup", proc);
 	fp = fopen(path, "w");
@@ -423,7 +432,8 @@ static void test_environment(void **state)
 static void test_nspid_map(void **state)
 {
 	(void)state;
-	static const char st[] = "Name:\tpython3\nPid:\t912345\nNSpid:\t912345\t42\nUid:\t0\t0\t0\t0\n";
+	static const char st[] =
+	    "Name:\tpython3\nPid:\t912345\nNSpid:\t912345\t42\nUid:\t0\t0\t0\t0\n";
 	static const char host[] = "Name:\tpython3\nPid:\t600\nNSpid:\t600\nUid:\t0\t0\t0\t0\n";
 	fx_write(root, 912345, "status", st, sizeof(st) - 1);
 	fx_write(root, 600, "status", host, sizeof(host) - 1);

@@ -35,17 +35,17 @@ static void test_prom_strict(void **state)
 	                       "1700000000000\nc NaN\nd +Inf\ne{} 0\n\n"),
 	                 0);
 	assert_int_equal(count, 5);
-	assert_int_equal(parse("a 1\nb\n"), 2);             /* no value */
-	assert_int_equal(parse("a 1\n9b 1\n"), 2);          /* a name starts with a digit */
-	assert_int_equal(parse("a{x=y} 1\n"), 1);           /* an unquoted label */
-	assert_int_equal(parse("a{x=\"y} 1\n"), 1);         /* unterminated */
-	assert_int_equal(parse("a{x=\"\\t\"} 1\n"), 1);     /* an unknown escape */
-	assert_int_equal(parse("a 0x10\n"), 1);             /* hex is not the format's */
-	assert_int_equal(parse("a 1 2 3\n"), 1);            /* trailing text */
-	assert_int_equal(parse("a 1 1.5\n"), 1);            /* a float timestamp */
-	assert_int_equal(parse("a 1\r\n"), 1);              /* CRLF */
-	assert_int_equal(parse("a{x=\"\xff\"} 1\n"), 1);    /* invalid UTF-8 */
-	assert_int_equal(parse("a{x=\"\x1b[2J\"} 1\n"), 1); /* an escape sequence */
+	assert_int_equal(parse("a 1\nb\n"), 2);              /* no value */
+	assert_int_equal(parse("a 1\n9b 1\n"), 2);           /* a name starts with a digit */
+	assert_int_equal(parse("a{x=y} 1\n"), 1);            /* an unquoted label */
+	assert_int_equal(parse("a{x=\"y} 1\n"), 1);          /* unterminated */
+	assert_int_equal(parse("a{x=\"\\t\"} 1\n"), 1);      /* an unknown escape */
+	assert_int_equal(parse("a 0x10\n"), 1);              /* hex is not the format's */
+	assert_int_equal(parse("a 1 2 3\n"), 1);             /* trailing text */
+	assert_int_equal(parse("a 1 1.5\n"), 1);             /* a float timestamp */
+	assert_int_equal(parse("a 1\r\n"), 1);               /* CRLF */
+	assert_int_equal(parse("a{x=\"\xff\"} 1\n"), 1);     /* invalid UTF-8 */
+	assert_int_equal(parse("a{x=\"\x1b[2J\"} 1\n"), 1);  /* an escape sequence */
 	assert_int_equal(parse("a{x=\"\xc2\x9b\"} 1\n"), 1); /* a C1 control (CSI) */
 	assert_int_equal(parse("a{x=\"caf\xc3\xa9\"} 1\n"), 0);
 

@@ -215,8 +215,9 @@ static void test_text_shape(void **state)
 	assert_string_equal(cJSON_GetObjectItem(p0, "name")->valuestring,
 	                    "python3 train.py --tag=\"x\" caf\xc3\xa9");
 	assert_string_equal(cJSON_GetObjectItem(p0, "framework")->valuestring, "vllm");
-	assert_string_equal(cJSON_GetObjectItem(p0, "container")->valuestring,
-	                    "docker:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	assert_string_equal(
+	    cJSON_GetObjectItem(p0, "container")->valuestring,
+	    "docker:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	cJSON *p1 = cJSON_GetArrayItem(procs, 1);
 	assert_null(cJSON_GetObjectItem(p1, "framework")); /* unknown: absent */
 	assert_null(cJSON_GetObjectItem(p1, "container"));

@@ -94,7 +94,7 @@ static void test_ring_wraps_oldest_first(void **state)
 	assert_int_equal(h[3], 10);
 	assert_true(model_tick_time(&m, 10) == 10.0);
 	assert_true(model_tick_time(&m, 6) != model_tick_time(&m, 6)); /* NAN: out of the ring */
-	assert_int_equal(m.stats.rows_created, 1); /* one row for ten ticks */
+	assert_int_equal(m.stats.rows_created, 1);                     /* one row for ten ticks */
 	model_free(&m);
 }
 

@@ -158,8 +158,8 @@ static void test_verdict_uses_enrichment(void **state)
 	struct model_proc *row = p.model.gpus[0].rows[0];
 	assert_int_equal(row->verdict, SURV_OK);
 	struct enrich_facts *f = &row->id->enr;
-	f->scrape = (struct scrape_result){.valid = true, .fw = FW_VLLM, .has_kv = true,
-	                                   .kv_usage = 0.99};
+	f->scrape =
+	    (struct scrape_result){.valid = true, .fw = FW_VLLM, .has_kv = true, .kv_usage = 0.99};
 	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
 	assert_int_equal(row->verdict, SURV_OOM);
 	/* a failed scrape keeps no figure: back to the estimate */

@@ -52,7 +52,9 @@ static int f_handle(unsigned int i, struct nvml_device **d)
 	return 0;
 }
 /* An OSC 52 (writes the clipboard), a title change, a bell, a colour. */
-#define HOSTILE "\x1b]52;c;ZXZpbA==\x07\x1b]0;pwned\x07\x1b[31mX\x9b" "1m"
+#define HOSTILE                                                                                    \
+	"\x1b]52;c;ZXZpbA==\x07\x1b]0;pwned\x07\x1b[31mX\x9b"                                      \
+	"1m"
 static const char *f_errstr(int rc)
 {
 	if (F.hostile)

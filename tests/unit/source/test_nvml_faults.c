@@ -278,7 +278,8 @@ static void test_pcie_thread(void **state)
 	snapshot_free(&s);
 }
 /* Samples until want(s) holds, 10 ms apart, at most 3 s; whether it did. */
-static bool sample_until(struct source *src, struct snapshot *s, bool (*want)(const struct snapshot *))
+static bool sample_until(struct source *src, struct snapshot *s,
+                         bool (*want)(const struct snapshot *))
 {
 	for (int i = 0; i < 300; i++) {
 		sample(src, s);
@@ -305,7 +306,8 @@ static void test_gpu_lost_and_back(void **state)
 	(void)state;
 	fake_reset(2);
 	struct nvml_source_opts o = {0};
-	struct nvml_knobs k = {.pcie_interval_s = 0.01, .sleep_ms = fake_sleep, .lost_retry_s = 0.05};
+	struct nvml_knobs k = {
+	    .pcie_interval_s = 0.01, .sleep_ms = fake_sleep, .lost_retry_s = 0.05};
 	struct source *src = NULL;
 	char err[VT_ERRMSG_MAX];
 	assert_int_equal(
@@ -379,9 +381,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_driver_strings_are_sanitised),
-	    cmocka_unit_test(test_stride_535),          cmocka_unit_test(test_merge_lists),
-	    cmocka_unit_test(test_gpu_lost_isolated),   cmocka_unit_test(test_unknown_retry),
-	    cmocka_unit_test(test_unsupported_metrics), cmocka_unit_test(test_other_users_names),
+	    cmocka_unit_test(test_stride_535),
+	    cmocka_unit_test(test_merge_lists),
+	    cmocka_unit_test(test_gpu_lost_isolated),
+	    cmocka_unit_test(test_unknown_retry),
+	    cmocka_unit_test(test_unsupported_metrics),
+	    cmocka_unit_test(test_other_users_names),
 	    cmocka_unit_test(test_pcie_thread),
 	    cmocka_unit_test(test_gpu_lost_and_back),
 	};

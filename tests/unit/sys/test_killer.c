@@ -44,8 +44,8 @@ static pid_t child_as(uid_t uid)
 
 static struct killer_opts opts(void)
 {
-	return (struct killer_opts){.proc_root = "/proc", .self_uid = getuid(),
-	                            .audit_path = audit_path};
+	return (struct killer_opts){
+	    .proc_root = "/proc", .self_uid = getuid(), .audit_path = audit_path};
 }
 
 static char *slurp(const char *path)

@@ -311,13 +311,18 @@ static void test_detail_enriched(void **state)
 	struct canvas *c = canvas_new(110, 14);
 	st.mode = UI_DETAIL;
 	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
-	assert_true(has_text(c, "framework vllm   container docker 3f1c01234567   model files 1 ("));
+	assert_true(
+	    has_text(c, "framework vllm   container docker 3f1c01234567   model files 1 ("));
 	assert_true(has_text(c, "files /models/llama3/model.safetensors ("));
 	assert_true(has_text(c, "breakdown (estimate): weights 30"));
 	assert_true(has_text(c, "server —"));
 	/* a server's figures, and a failed scrape */
-	f->scrape = (struct scrape_result){.valid = true, .fw = FW_VLLM, .port = 8000,
-	                                   .has_kv = true, .kv_usage = 0.83, .has_running = true,
+	f->scrape = (struct scrape_result){.valid = true,
+	                                   .fw = FW_VLLM,
+	                                   .port = 8000,
+	                                   .has_kv = true,
+	                                   .kv_usage = 0.83,
+	                                   .has_running = true,
 	                                   .running = 12};
 	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
 	assert_true(has_text(c, "server :8000 KV cache 83 % · 12 running"));

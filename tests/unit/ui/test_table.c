@@ -434,8 +434,7 @@ int main(void)
 	    cmocka_unit_test(test_layouts),      cmocka_unit_test(test_selected_and_culprit),
 	    cmocka_unit_test(test_filter),       cmocka_unit_test(test_accessible),
 	    cmocka_unit_test(test_header_hit),   cmocka_unit_test(test_visible_rows_and_scroll),
-	    cmocka_unit_test(test_stays_inside),
-	    cmocka_unit_test(test_frames),
+	    cmocka_unit_test(test_stays_inside), cmocka_unit_test(test_frames),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -225,18 +225,21 @@ static void test_theme_goldens(void **state)
 	for (unsigned t = 0; t < THEME_COUNT; t++) {
 		enum theme_id id = (enum theme_id)t;
 		char buf[8192], name[64];
-		size_t n = (size_t)snprintf(buf, sizeof(buf), "# theme %s: role none 8 16 256 truecolor\n",
-		                            theme_name(id));
+		size_t n = (size_t)snprintf(
+		    buf, sizeof(buf), "# theme %s: role none 8 16 256 truecolor\n", theme_name(id));
 		for (unsigned r = 0; r < THEME_ROLE_COUNT; r++) {
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%-14s", theme_role_name(r));
+			n +=
+			    (size_t)snprintf(buf + n, sizeof(buf) - n, "%-14s", theme_role_name(r));
 			for (unsigned d = 0; d <= COLOR_DEPTH_TRUECOLOR; d++) {
-				struct canvas_color c = theme_resolve(
-				    id, (enum color_depth)d, (struct canvas_color){CANVAS_COLOR_ROLE, r});
+				struct canvas_color c =
+				    theme_resolve(id, (enum color_depth)d,
+				                  (struct canvas_color){CANVAS_COLOR_ROLE, r});
 				if (c.kind == CANVAS_COLOR_RGB)
-					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " #%06X", c.value);
-				else if (c.kind == CANVAS_COLOR_INDEX)
-					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s:%u", depth[d],
+					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " #%06X",
 					                      c.value);
+				else if (c.kind == CANVAS_COLOR_INDEX)
+					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s:%u",
+					                      depth[d], c.value);
 				else
 					n += (size_t)snprintf(buf + n, sizeof(buf) - n, " default");
 			}
@@ -254,8 +257,7 @@ int main(void)
 	    cmocka_unit_test(test_names),        cmocka_unit_test(test_palettes),
 	    cmocka_unit_test(test_detect_depth), cmocka_unit_test(test_index_rgb),
 	    cmocka_unit_test(test_to_256),       cmocka_unit_test(test_to_16_and_8),
-	    cmocka_unit_test(test_resolve),
-	    cmocka_unit_test(test_theme_goldens),
+	    cmocka_unit_test(test_resolve),      cmocka_unit_test(test_theme_goldens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
