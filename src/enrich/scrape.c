@@ -15,6 +15,7 @@
 
 #include "core/xalloc.h"
 #include "loop/loop.h"
+#include "sys/curlm.h"
 #include "sys/procfs.h"
 #include "sys/users.h"
 
@@ -252,9 +253,8 @@ struct entry {
 struct scraper {
 	struct loop *l;
 	struct scrape_opts o;
-	CURLM *multi;
+	struct curlm *cm; /* libcurl on the loop */
 	struct curl_slist *headers;
-	struct loop_timer *timer;
 	struct entry **e;
 	size_t n, cap, busy;
 	void (*idle_fn)(void *);
@@ -314,7 +314,7 @@ static void finish(struct scraper *s, struct entry *e, CURLcode rc)
 		snprintf(r->error, sizeof(r->error), "HTTP %ld", code);
 	else
 		scrape_parse_body(e->fw, e->body, e->blen, r);
-	curl_multi_remove_handle(s->multi, e->easy);
+	curl_multi_remove_handle(curlm_multi(s->cm), e->easy);
 	curl_easy_cleanup(e->easy);
 	e->easy = NULL;
 	free(e->body);
@@ -322,74 +322,16 @@ static void finish(struct scraper *s, struct entry *e, CURLcode rc)
 	s->busy--;
 }
 
-static void check_done(struct scraper *s)
+/* A transfer ended (curlm): its result, then the idle callback once none
+ * is left. */
+static void on_done(void *arg, CURL *easy, CURLcode rc)
 {
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(s->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct entry *e = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&e);
-		finish(s, e, msg->data.result);
-	}
+	struct scraper *s = arg;
+	struct entry *e = NULL;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&e);
+	finish(s, e, rc);
 	if (!s->busy && s->idle_fn)
 		s->idle_fn(s->idle_arg);
-}
-
-static void on_fd(struct loop *l, int fd, unsigned revents, void *arg)
-{
-	struct scraper *s = arg;
-	int running, flags = 0;
-	(void)l;
-	if (revents & LOOP_IN)
-		flags |= CURL_CSELECT_IN;
-	if (revents & LOOP_OUT)
-		flags |= CURL_CSELECT_OUT;
-	if (revents & LOOP_ERR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(s->multi, fd, flags, &running);
-	check_done(s);
-}
-
-static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
-{
-	struct scraper *s = arg;
-	int running;
-	(void)l;
-	(void)t;
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(s);
-}
-
-static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct scraper *s = userp;
-	struct loop_fd *w = socketp;
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (w)
-			loop_fd_remove(s->l, w);
-		curl_multi_assign(s->multi, fd, NULL);
-		return 0;
-	}
-	unsigned ev =
-	    ((what & CURL_POLL_IN) ? LOOP_IN : 0) | ((what & CURL_POLL_OUT) ? LOOP_OUT : 0);
-	if (!w) {
-		w = loop_fd_add(s->l, fd, ev, on_fd, s);
-		curl_multi_assign(s->multi, fd, w);
-	} else {
-		loop_fd_set(w, ev);
-	}
-	return 0;
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct scraper *s = userp;
-	(void)multi;
-	loop_timer_set(s->timer, timeout_ms < 0 ? -1 : (double)timeout_ms / 1000.0, 0);
-	return 0;
 }
 
 struct scraper *scraper_new(struct loop *l, const struct scrape_opts *o, char *err, size_t errlen)
@@ -401,25 +343,21 @@ struct scraper *scraper_new(struct loop *l, const struct scrape_opts *o, char *e
 	struct scraper *s = xcalloc(1, sizeof(*s));
 	s->l = l;
 	s->o = *o;
-	s->multi = curl_multi_init();
-	if (!s->multi) {
+	s->cm = curlm_new(l, on_done, s);
+	if (!s->cm) {
 		free(s);
+		curl_global_cleanup();
 		snprintf(err, errlen, "libcurl could not be initialised");
 		return NULL;
 	}
 	s->headers = curl_slist_append(NULL, "Accept-Encoding: identity");
-	s->timer = loop_timer_add(l, -1, 0, on_timer, s);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
 	return s;
 }
 
 static void entry_free(struct scraper *s, struct entry *e)
 {
 	if (e->easy) {
-		curl_multi_remove_handle(s->multi, e->easy);
+		curl_multi_remove_handle(curlm_multi(s->cm), e->easy);
 		curl_easy_cleanup(e->easy);
 		s->busy--;
 	}
@@ -434,9 +372,8 @@ void scraper_free(struct scraper *s)
 	for (size_t i = 0; i < s->n; i++)
 		entry_free(s, s->e[i]);
 	free(s->e);
-	curl_multi_cleanup(s->multi);
+	curlm_free(s->cm);
 	curl_slist_free_all(s->headers);
-	loop_timer_remove(s->l, s->timer);
 	free(s);
 	curl_global_cleanup();
 }
@@ -478,7 +415,7 @@ static void start(struct scraper *s, struct entry *e, int port, bool v6)
 	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 	e->easy = c;
 	s->busy++;
-	if (curl_multi_add_handle(s->multi, c) != CURLM_OK) {
+	if (curl_multi_add_handle(curlm_multi(s->cm), c) != CURLM_OK) {
 		curl_easy_cleanup(c);
 		e->easy = NULL;
 		s->busy--;
@@ -548,9 +485,9 @@ void scraper_end(struct scraper *s)
 
 void scraper_expire(struct scraper *s)
 {
-	int running;
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(s);
+	curlm_expire(s->cm);
+	if (!s->busy && s->idle_fn)
+		s->idle_fn(s->idle_arg);
 }
 
 size_t scraper_busy(const struct scraper *s)

@@ -22,6 +22,7 @@
 #include "core/xalloc.h"
 #include "loop/loop.h"
 #include "sink/sinks.h"
+#include "sys/curlm.h"
 #include "ui/state.h"
 
 #define WEBHOOK_QUEUE      16
@@ -46,8 +47,7 @@ struct hook_sink {
 	char url[SECRETS_VALUE_MAX];
 	char auth[SECRETS_VALUE_MAX + 32]; /* "Authorization: Bearer ...", or "" */
 	char host[256];
-	CURLM *multi;
-	struct loop_timer *timer;
+	struct curlm *cm; /* libcurl on the loop */
 	struct hook_msg *q[WEBHOOK_QUEUE];
 	size_t nq;
 	bool warned[WEBHOOK_MAX_GPUS], lost[WEBHOOK_MAX_GPUS];
@@ -56,52 +56,7 @@ struct hook_sink {
 	struct jsonw w;
 };
 
-/* ---- libcurl on the loop ------------------------------------------------- */
-
-static void drive(struct hook_sink *h, curl_socket_t fd, int ev);
-
-static void on_sock(struct loop *l, int fd, unsigned revents, void *arg)
-{
-	(void)l;
-	int ev = (revents & LOOP_IN ? CURL_CSELECT_IN : 0) |
-	         (revents & LOOP_OUT ? CURL_CSELECT_OUT : 0) |
-	         (revents & LOOP_ERR ? CURL_CSELECT_ERR : 0);
-	drive(arg, fd, ev);
-}
-
-static int sock_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct hook_sink *h = userp;
-	struct loop_fd *w = sockp;
-	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		if (w)
-			loop_fd_remove(h->loop, w);
-		curl_multi_assign(h->multi, fd, NULL);
-		return 0;
-	}
-	unsigned ev = (what & CURL_POLL_IN ? LOOP_IN : 0) | (what & CURL_POLL_OUT ? LOOP_OUT : 0);
-	if (w)
-		loop_fd_set(w, ev);
-	else
-		curl_multi_assign(h->multi, fd, loop_fd_add(h->loop, fd, ev, on_sock, h));
-	return 0;
-}
-
-static int timer_cb(CURLM *m, long ms, void *userp)
-{
-	struct hook_sink *h = userp;
-	(void)m;
-	loop_timer_set(h->timer, ms < 0 ? -1.0 : (double)ms / 1000.0, 0);
-	return 0;
-}
-
-static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
-{
-	(void)l;
-	(void)t;
-	drive(arg, CURL_SOCKET_TIMEOUT, 0);
-}
+/* ---- transfers (libcurl on the loop: sys/curlm) ---------------------------- */
 
 static void msg_free(struct hook_msg *m)
 {
@@ -109,7 +64,7 @@ static void msg_free(struct hook_msg *m)
 	if (m->retry)
 		loop_timer_remove(h->loop, m->retry);
 	if (m->easy) {
-		curl_multi_remove_handle(h->multi, m->easy);
+		curl_multi_remove_handle(curlm_multi(h->cm), m->easy);
 		curl_easy_cleanup(m->easy);
 	}
 	curl_slist_free_all(m->hdrs);
@@ -155,7 +110,7 @@ static void start(struct hook_msg *m)
 	curl_easy_setopt(m->easy, CURLOPT_PRIVATE, m);
 	curl_easy_setopt(m->easy, CURLOPT_USERAGENT, "vramtop/" VT_VERSION);
 	m->tries++;
-	curl_multi_add_handle(h->multi, m->easy);
+	curl_multi_add_handle(curlm_multi(h->cm), m->easy);
 }
 
 static void on_retry(struct loop *l, struct loop_timer *t, void *arg)
@@ -167,14 +122,16 @@ static void on_retry(struct loop *l, struct loop_timer *t, void *arg)
 	start(m);
 }
 
-/* A transfer ended: 2xx is done; otherwise try again after 1, 2, 4, 8 s. */
-static void done(struct hook_sink *h, CURL *e, CURLcode rc)
+/* A transfer ended (curlm): 2xx is done; otherwise try again after 1, 2,
+ * 4, 8 s. */
+static void done(void *arg, CURL *e, CURLcode rc)
 {
+	struct hook_sink *h = arg;
 	struct hook_msg *m = NULL;
 	long code = 0;
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&m);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-	curl_multi_remove_handle(h->multi, e);
+	curl_multi_remove_handle(curlm_multi(h->cm), e);
 	curl_easy_cleanup(e);
 	m->easy = NULL;
 	if (rc == CURLE_OK && code >= 200 && code < 300) {
@@ -191,17 +148,6 @@ static void done(struct hook_sink *h, CURL *e, CURLcode rc)
 		return;
 	}
 	m->retry = loop_timer_add(h->loop, (double)(1 << (m->tries - 1)), 0, on_retry, m);
-}
-
-static void drive(struct hook_sink *h, curl_socket_t fd, int ev)
-{
-	int running;
-	curl_multi_socket_action(h->multi, fd, ev, &running);
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(h->multi, &left)))
-		if (msg->msg == CURLMSG_DONE)
-			done(h, msg->easy_handle, msg->data.result);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -352,8 +298,7 @@ static void hook_free(struct sink *s)
 	struct hook_sink *h = (struct hook_sink *)s;
 	while (h->nq > 0)
 		msg_free(h->q[h->nq - 1]); /* the last: nothing moves */
-	curl_multi_cleanup(h->multi);
-	loop_timer_remove(h->loop, h->timer);
+	curlm_free(h->cm);
 	jsonw_free(&h->w);
 	free(h);
 }
@@ -399,11 +344,12 @@ struct sink *sink_webhook_new(struct loop *l, const struct config *cfg, const ch
 	h->tokens = WEBHOOK_BURST;
 	h->tokens_t = loop_now();
 	jsonw_init(&h->w);
-	h->multi = curl_multi_init();
-	h->timer = loop_timer_add(l, -1, 0, on_timer, h);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	h->cm = curlm_new(l, done, h);
+	if (!h->cm) {
+		snprintf(err, errlen, "libcurl could not make a multi handle");
+		jsonw_free(&h->w);
+		free(h);
+		return NULL;
+	}
 	return &h->base;
 }
