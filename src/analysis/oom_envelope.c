@@ -560,6 +560,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	}
 
 	double best = CULPRIT_MIN_MB;
+	size_t recent = g.seg / 2 > e->min_seg ? g.seg / 2 : e->min_seg;
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
 		struct env_result r = series_step(e, &p->s, true, &searched);
@@ -568,11 +569,15 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		if (!out->has_oom || !searched)
 			continue;
 		/* the culprit: the process whose own trend rose most over the
-		 * GPU's growth segment */
-		size_t m = g.seg < p->s.n ? g.seg : p->s.n;
-		if (m < 3)
+		 * recent half of the GPU's growth segment, where the range's rate
+		 * comes from; one that appeared within it rose from nothing */
+		double rise;
+		if (p->s.n >= recent)
+			rise = series_rise(e, &p->s, recent);
+		else if (p->s.n < e->gpu.n)
+			rise = p->s.y[slot];
+		else
 			continue;
-		double rise = series_rise(e, &p->s, m);
 		if (rise > best) {
 			best = rise;
 			out->culprit_pid = in->procs[j].pid;
