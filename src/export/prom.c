@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,10 @@ struct prom {
 	size_t len, cap;
 	struct prom_gpu *g; /* by model GPU slot */
 	size_t ng;
-	const struct model_proc **top; /* scratch: one GPU's rows, sorted */
+	const struct model_proc **top; /* scratch: the rows with series (pick_top) */
 	size_t top_cap;
+	size_t *top_at; /* by snapshot GPU, and one past the last */
+	size_t top_at_cap;
 };
 
 struct prom *prom_new(size_t max_procs)
@@ -45,6 +48,7 @@ void prom_free(struct prom *p)
 	free(p->buf);
 	free(p->g);
 	free(p->top);
+	free(p->top_at);
 	free(p);
 }
 
@@ -317,35 +321,86 @@ static void analysis_families(struct prom *p, const struct model *m)
 	}
 }
 
-static void process_families(struct prom *p, const struct model *m)
+/* The deep-mode families (docs/deep-mode.md), in snap_deep_fields' order. */
+static const struct {
+	const char *name, *type, *help;
+} deep_families[SNAP_DEEP_NFIELDS] = {
+    {"vramtop_process_allocator_allocated_bytes", "gauge",
+     "Deep mode: bytes the process's caching allocator has handed to tensors."},
+    {"vramtop_process_allocator_reserved_bytes", "gauge",
+     "Deep mode: bytes the process's caching allocator holds from the driver."},
+    {"vramtop_process_allocator_active_bytes", "gauge",
+     "Deep mode: bytes in the allocator's active blocks."},
+    {"vramtop_process_allocator_peak_allocated_bytes", "gauge",
+     "Deep mode: the most bytes ever allocated to tensors at once."},
+    {"vramtop_process_allocator_alloc_retries_total", "counter",
+     "Deep mode: allocations the allocator retried after freeing its cache."},
+    {"vramtop_process_allocator_ooms_total", "counter",
+     "Deep mode: out-of-memory errors the allocator raised."},
+};
+
+/* The rows that get process series: per GPU, the max_procs holding the most
+ * memory, into p->top; GPU i's are [top_at[i], top_at[i + 1]). */
+static void pick_top(struct prom *p, const struct model *m)
 {
-	family(p, "vramtop_process_memory_used_bytes", "gauge",
-	       "GPU memory a process holds (the largest processes of each GPU only).");
+	size_t all = 0;
+	for (size_t i = 0; i < m->snap.ngpus; i++)
+		all += m->gpus[m->gpu_of_snap[i]].nrows;
+	if (all > p->top_cap) {
+		p->top_cap = all;
+		p->top = xreallocarray(p->top, p->top_cap, sizeof(*p->top));
+	}
+	if (m->snap.ngpus + 1 > p->top_at_cap) {
+		p->top_at_cap = m->snap.ngpus + 1;
+		p->top_at = xreallocarray(p->top_at, p->top_at_cap, sizeof(*p->top_at));
+	}
+	size_t at = 0;
 	for (size_t i = 0; i < m->snap.ngpus; i++) {
 		const struct snap_gpu *sg = &m->snap.gpus[i];
 		const struct model_gpu *g = &m->gpus[m->gpu_of_snap[i]];
-		if (sg->state != GPU_STATE_OK || !g->nrows)
+		p->top_at[i] = at;
+		if (sg->state != GPU_STATE_OK)
 			continue;
-		if (g->nrows > p->top_cap) {
-			p->top_cap = g->nrows;
-			p->top = xreallocarray(p->top, p->top_cap, sizeof(*p->top));
-		}
 		size_t n = 0;
 		for (size_t k = 0; k < g->nrows; k++) {
 			const struct model_proc *r = g->rows[k];
 			const struct snap_proc *sp = model_proc_snap(m, r);
 			if (r->present && sp && (sp->flags & PF_USED_VALID))
-				p->top[n++] = r;
+				p->top[at + n++] = r;
 		}
-		qsort(p->top, n, sizeof(*p->top), by_used_desc);
-		if (n > p->max_procs)
-			n = p->max_procs;
-		for (size_t k = 0; k < n; k++) {
-			char pl[1024];
+		qsort(p->top + at, n, sizeof(*p->top), by_used_desc);
+		at += n > p->max_procs ? p->max_procs : n;
+	}
+	p->top_at[m->snap.ngpus] = at;
+}
+
+static void process_families(struct prom *p, const struct model *m)
+{
+	pick_top(p, m);
+	family(p, "vramtop_process_memory_used_bytes", "gauge",
+	       "GPU memory a process holds (the largest processes of each GPU only).");
+	char pl[1024];
+	for (size_t i = 0; i < m->snap.ngpus; i++)
+		for (size_t k = p->top_at[i]; k < p->top_at[i + 1]; k++) {
 			proc_labels(pl, sizeof(pl), p->top[k]);
 			put(p, "vramtop_process_memory_used_bytes{%s,%s} %llu\n", GL(m, i), pl,
 			    (unsigned long long)p->top[k]->used);
 		}
+	for (size_t f = 0; f < SNAP_DEEP_NFIELDS; f++) {
+		bool head = false;
+		for (size_t i = 0; i < m->snap.ngpus; i++)
+			for (size_t k = p->top_at[i]; k < p->top_at[i + 1]; k++) {
+				const struct snap_proc *sp = model_proc_snap(m, p->top[k]);
+				if (!(sp->flags & PF_DEEP_VALID))
+					continue;
+				if (!head)
+					family(p, deep_families[f].name, deep_families[f].type,
+					       deep_families[f].help);
+				head = true;
+				proc_labels(pl, sizeof(pl), p->top[k]);
+				put(p, "%s{%s,%s} %llu\n", deep_families[f].name, GL(m, i), pl,
+				    (unsigned long long)snap_deep_get(&sp->deep, f));
+			}
 	}
 }
 

@@ -37,6 +37,15 @@ static void fx_free(struct fx *f)
 	model_free(&f->m);
 }
 
+/* The process that reports deep-mode figures in the next ticks, 0: none. */
+static int deep_pid;
+static const struct snap_deep deep_fig = {.allocated = 3 * MIB,
+                                          .reserved = 5 * MIB,
+                                          .active = 4 * MIB,
+                                          .peak_allocated = 6 * MIB,
+                                          .alloc_retries = 7,
+                                          .ooms = 1};
+
 /* One tick: GPU 0 with processes pids[0..n) holding (pid) MiB each. */
 static void fx_tick(struct fx *f, const int *pids, size_t n, const char *name,
                     enum snap_gpu_state state)
@@ -64,6 +73,10 @@ static void fx_tick(struct fx *f, const int *pids, size_t n, const char *name,
 		p->used = (uint64_t)pids[i] * MIB;
 		snprintf(p->user, sizeof(p->user), "ana");
 		snprintf(p->name, sizeof(p->name), "%s", name ? name : "python");
+		if (pids[i] == deep_pid) {
+			p->flags |= PF_DEEP_VALID;
+			p->deep = deep_fig;
+		}
 		g->mem_used += p->used;
 	}
 	g->mem_free = g->mem_total - g->mem_used;
@@ -149,6 +162,47 @@ static void test_escaped(void **state)
 	const char *s = render(&f);
 	assert_null(strchr(s, '\x1b'));
 	assert_non_null(strstr(s, "command=\"a\\\"b\\\\cred x\""));
+	fx_free(&f);
+}
+
+/* Deep mode's figures: one family each, only for processes that report and
+ * have a series; none at all while nobody reports. */
+static void test_deep(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f, 2);
+	int pids[] = {800, 900, 100};
+	fx_tick(&f, pids, 3, NULL, GPU_STATE_OK);
+	assert_null(strstr(render(&f), "allocator"));
+	deep_pid = 900;
+	fx_tick(&f, pids, 3, NULL, GPU_STATE_OK);
+	const char *s = render(&f);
+	const char *l =
+	    "{gpu=\"0\",uuid=\"GPU-0000\",name=\"NVIDIA H200\",pid=\"900\",user=\"ana\","
+	    "command=\"python\",container=\"\"} ";
+	char want[512];
+	snprintf(want, sizeof(want), "\nvramtop_process_allocator_allocated_bytes%s%llu\n", l,
+	         3 * MIB);
+	assert_non_null(strstr(s, want));
+	snprintf(want, sizeof(want), "\nvramtop_process_allocator_reserved_bytes%s%llu\n", l,
+	         5 * MIB);
+	assert_non_null(strstr(s, want));
+	snprintf(want, sizeof(want), "\nvramtop_process_allocator_peak_allocated_bytes%s%llu\n", l,
+	         6 * MIB);
+	assert_non_null(strstr(s, want));
+	snprintf(want, sizeof(want), "\nvramtop_process_allocator_alloc_retries_total%s7\n", l);
+	assert_non_null(strstr(s, want));
+	assert_non_null(
+	    strstr(s, "# TYPE vramtop_process_allocator_alloc_retries_total counter\n"));
+	assert_non_null(strstr(s, "# TYPE vramtop_process_allocator_active_bytes gauge\n"));
+	assert_int_equal(count(s, "\nvramtop_process_allocator_ooms_total{"), 1);
+	assert_int_equal(count(s, "# TYPE vramtop_process_allocator_"), 6);
+	/* no series for a process outside the top N, deep or not */
+	deep_pid = 100;
+	fx_tick(&f, pids, 3, NULL, GPU_STATE_OK);
+	assert_null(strstr(render(&f), "allocator"));
+	deep_pid = 0;
 	fx_free(&f);
 }
 
@@ -253,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(test_top_n),
 	    cmocka_unit_test(test_gone),
 	    cmocka_unit_test(test_escaped),
+	    cmocka_unit_test(test_deep),
 	    cmocka_unit_test(test_oom),
 	    cmocka_unit_test(test_lost),
 	    cmocka_unit_test(test_grouping),
