@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 # Link-time optimisation: ~8 % off `vramtop analyze` of a large trace (docs/PERFORMANCE.md).
 MESON_FLAGS ?= -Db_lto=true
 
-.PHONY: all deps setup demo check check-asan fuzz install clean bench lint golden screenshots soak
+.PHONY: all deps setup demo check check-asan fuzz install clean bench lint golden screenshots soak oom-table
 
 all: setup
 	ninja -C $(BUILD)
@@ -86,3 +86,7 @@ SOAK_BUILD ?= $(BUILD)
 soak: all
 	ninja -C $(SOAK_BUILD) bench/soak tests/fake_nvml/libnvidia-ml.so.1
 	python3 bench/soak.py $(SOAK_BUILD) $(SOAK_TICKS)
+
+# docs/oom-prediction.md's table of every trace's score, regenerated.
+oom-table: all
+	python3 scripts/oom_table.py $(BUILD)/vramtop
