@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/sanitize.h"
@@ -120,14 +122,49 @@ static void scan_fds(struct enrich_facts *f, int dirfd)
 	closedir(d);
 }
 
+static bool vram_moved(const struct enrich_facts *f)
+{
+	uint64_t was = f->files_vram, is = f->vram;
+	uint64_t moved = is > was ? is - was : was - is;
+	uint64_t material = was / ENRICH_FD_MOVED_DIV;
+	if (material < ENRICH_FD_MOVED_MIN)
+		material = ENRICH_FD_MOVED_MIN;
+	return moved >= material;
+}
+
+bool enrich_fd_due(const struct enrich_facts *f, double now)
+{
+	if (now - f->files_at >= ENRICH_FD_RESCAN_S)
+		return true;
+	return vram_moved(f) && now - f->files_at >= ENRICH_FD_MOVED_S;
+}
+
+/* The number of fds the process holds: the size of its fd directory on
+ * procfs (Linux 6.2 and later; 0 before, or when it cannot be had, or for
+ * a fixture tree: unknown). */
+static long fd_count(int dirfd)
+{
+	struct stat sb;
+	struct statfs fs;
+	if (fstatat(dirfd, "fd", &sb, 0) != 0 || sb.st_size <= 0)
+		return 0;
+	return fstatfs(dirfd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC ? (long)sb.st_size : 0;
+}
+
 void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_uid, pid_t pid,
-                    double now)
+                    double now, unsigned *rescans)
 {
 	int dirfd;
 	bool title = false;
 
-	if (f->denied || (f->tried && now - f->files_at < ENRICH_FD_RESCAN_S))
+	if (f->denied)
 		return;
+	if (f->tried) {
+		if ((rescans && !*rescans) || !enrich_fd_due(f, now))
+			return;
+		if (rescans)
+			(*rescans)--;
+	}
 	if (procfs_pid_open(proc_root, pid, &dirfd) != VT_OK)
 		return;
 	f->reads++;
@@ -145,9 +182,20 @@ void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_ui
 		if (title)
 			parent_front(f, proc_root, self_uid, dirfd);
 		read_cgroup(f, dirfd);
+	} else if (!vram_moved(f)) {
+		/* the safety net's rescan of a still process: its fd table is
+		 * read only if it holds another number of fds than at the scan */
+		long nfd = f->files_nfd ? fd_count(dirfd) : 0;
+		if (nfd && nfd == f->files_nfd) {
+			f->files_at = now;
+			close(dirfd);
+			return;
+		}
 	}
+	f->files_nfd = fd_count(dirfd);
 	scan_fds(f, dirfd);
 	f->files_at = now;
+	f->files_vram = f->vram;
 	close(dirfd);
 }
 
@@ -257,6 +305,11 @@ void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_ro
 		vt_sanitize_str(e->nvidia_visible_devices, sizeof(e->nvidia_visible_devices), nvd);
 	}
 	read_cdi(e, root);
+	e->mps_daemon = find_mps(proc_root, self_uid);
+}
+
+void enrich_env_mps(struct enrich_env *e, const char *proc_root, uid_t self_uid)
+{
 	e->mps_daemon = find_mps(proc_root, self_uid);
 }
 

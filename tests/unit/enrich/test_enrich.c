@@ -230,7 +230,7 @@ static void test_process_same_user(void **state)
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 100, 1.0);
+	enrich_process(&f, root, me, 100, 1.0, NULL);
 	assert_true(f.tried);
 	assert_false(f.denied);
 	assert_int_equal(f.fw, FW_SGLANG);
@@ -241,19 +241,69 @@ static void test_process_same_user(void **state)
 	assert_string_equal(f.files[0].path, weights);
 	assert_int_equal(f.files[0].bytes, 5000);
 
-	/* the fd table is rescanned at most every ENRICH_FD_RESCAN_S; cmdline,
-	 * maps and cgroup never again for this identity */
+	/* a process whose VRAM holds still: its fd table is rescanned only
+	 * every ENRICH_FD_RESCAN_S; cmdline, maps and cgroup never again for
+	 * this identity */
 	fx_fd(100, 7, shard2);
 	unsigned long reads = f.reads;
-	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S / 2);
+	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S / 2, NULL);
 	assert_int_equal(f.reads, reads);
 	assert_int_equal(f.nfiles, 1);
 	fx_write(root, 100, "cmdline", CMD("ollama\0serve\0"));
-	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S);
+	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S, NULL);
 	assert_int_equal(f.nfiles, 2);
 	assert_int_equal(f.files[1].bytes, 3000);
 	assert_int_equal(f.fw, FW_SGLANG);
 	assert_int_equal(f.reads, reads + 2); /* the directory (with status) and fd */
+}
+
+/* A model being loaded shows as growing VRAM: the fd table is rescanned once
+ * the VRAM moved materially (up or down), at most every ENRICH_FD_MOVED_S;
+ * small moves do not count; a tick's budget of rescans is kept. */
+static void test_process_rescan_on_move(void **state)
+{
+	(void)state;
+	char weights[FX_PATH_MAX * 2], shard2[FX_PATH_MAX * 2];
+	uid_t me = 4242;
+	const uint64_t gib = (uint64_t)1 << 30;
+	fx_process(root, 120, "vllm", 778, me, CMD("vllm\0serve\0m\0"));
+	fx_file("a.safetensors", 10, weights, sizeof(weights));
+	fx_file("b.gguf", 20, shard2, sizeof(shard2));
+	fx_fd(120, 3, weights);
+
+	struct enrich_facts f;
+	memset(&f, 0, sizeof(f));
+	f.vram = gib / 2; /* the CUDA context, before the weights */
+	enrich_process(&f, root, me, 120, 100.0, NULL);
+	assert_int_equal(f.nfiles, 1);
+	assert_int_equal(f.files_vram, gib / 2);
+	fx_fd(120, 4, shard2);
+
+	/* a small move (under 256 MiB and under an eighth): nothing */
+	f.vram = gib / 2 + ((uint64_t)100 << 20);
+	assert_false(enrich_fd_due(&f, 200.0));
+	/* a material one, but too soon after the last scan */
+	f.vram = 8 * gib;
+	assert_false(enrich_fd_due(&f, 100.0 + ENRICH_FD_MOVED_S / 2));
+	assert_true(enrich_fd_due(&f, 100.0 + ENRICH_FD_MOVED_S));
+	/* the tick's budget is spent: it waits, and the budget stays at 0 */
+	unsigned budget = 0;
+	enrich_process(&f, root, me, 120, 100.0 + ENRICH_FD_MOVED_S, &budget);
+	assert_int_equal(f.nfiles, 1);
+	budget = 1;
+	enrich_process(&f, root, me, 120, 100.0 + ENRICH_FD_MOVED_S, &budget);
+	assert_int_equal(budget, 0);
+	assert_int_equal(f.nfiles, 2);
+	assert_int_equal(f.files_vram, 8 * gib);
+	/* at 8 GiB, 512 MiB is under an eighth; a shrink by 2 GiB is not */
+	f.vram = 8 * gib - gib / 2;
+	assert_false(enrich_fd_due(&f, 1000.0));
+	f.vram = 6 * gib;
+	assert_true(enrich_fd_due(&f, 1000.0));
+	/* a still process: only the safety net */
+	f.vram = 8 * gib;
+	assert_false(enrich_fd_due(&f, f.files_at + ENRICH_FD_RESCAN_S - 1));
+	assert_true(enrich_fd_due(&f, f.files_at + ENRICH_FD_RESCAN_S));
 }
 
 static void test_process_maps_fails_alone(void **state)
@@ -266,7 +316,7 @@ static void test_process_maps_fails_alone(void **state)
 	fx_write(root, 110, "maps", maps, sizeof(maps) - 1);
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 110, 0);
+	enrich_process(&f, root, me, 110, 0, NULL);
 	assert_int_equal(f.fw, FW_PYTORCH);
 	assert_string_equal(f.ct.runtime, "");
 	assert_int_equal(f.nfiles, 0);
@@ -279,7 +329,7 @@ static void test_process_maps_fails_alone(void **state)
 	static const char cg[] = "3:pids:/libpod_parent/libpod-" HEX64 "\n";
 	fx_write(root, 111, "cgroup", cg, sizeof(cg) - 1);
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 111, 0);
+	enrich_process(&f, root, me, 111, 0, NULL);
 	assert_int_equal(f.fw, FW_NONE);
 	assert_string_equal(f.ct.runtime, "podman");
 }
@@ -299,7 +349,7 @@ static void test_process_other_user(void **state)
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 200, 0);
+	enrich_process(&f, root, me, 200, 0, NULL);
 	assert_true(f.denied);
 	assert_int_equal(f.fw, FW_NONE);
 	assert_int_equal(f.nfiles, 0);
@@ -307,11 +357,11 @@ static void test_process_other_user(void **state)
 	assert_int_equal(f.reads, 1); /* the directory and its owner, nothing else */
 	/* root is not widened */
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, 0, 200, 0);
+	enrich_process(&f, root, 0, 200, 0, NULL);
 	assert_true(f.denied);
 	assert_int_equal(f.fw, FW_NONE);
 	/* and it stays denied without reading again */
-	enrich_process(&f, root, 0, 200, 100);
+	enrich_process(&f, root, 0, 200, 100, NULL);
 	assert_int_equal(f.reads, 1);
 }
 
@@ -326,7 +376,7 @@ static void test_vllm_engine_core(void **state)
 	fx_stat_ppid(301, 300, "VLLM::EngineCor");
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 301, 0);
+	enrich_process(&f, root, me, 301, 0, NULL);
 	assert_int_equal(f.fw, FW_VLLM);
 	assert_int_equal(f.front_pid, 300);
 	/* a parent of another user is not looked into */
@@ -334,7 +384,7 @@ static void test_vllm_engine_core(void **state)
 	fx_process(root, 401, "VLLM::EngineCor", 778, me, CMD("VLLM::EngineCore"));
 	fx_stat_ppid(401, 400, "VLLM::EngineCor");
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 401, 0);
+	enrich_process(&f, root, me, 401, 0, NULL);
 	assert_int_equal(f.fw, FW_VLLM);
 	assert_int_equal(f.front_pid, 0);
 }
@@ -443,6 +493,50 @@ static void test_nspid_map(void **state)
 }
 
 /* A real child of ours holding a .safetensors open, through the real /proc. */
+/* The safety net's rescan of a still process reads its fd table only when
+ * the number of fds changed (Linux 6.2+ gives it as the fd directory's size
+ * on procfs); a VRAM move reads it whatever the count. On ourselves. */
+static bool has_file(const struct enrich_facts *f, const char *path)
+{
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (strcmp(f->files[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static void test_real_rescan_gate(void **state)
+{
+	(void)state;
+	char a[FX_PATH_MAX * 2], b[FX_PATH_MAX * 2];
+	fx_file("gate-a.safetensors", 1000, a, sizeof(a));
+	fx_file("gate-b.gguf", 2000, b, sizeof(b));
+	struct enrich_facts f;
+	memset(&f, 0, sizeof(f));
+	enrich_process(&f, "/proc", getuid(), getpid(), 0, NULL);
+	if (!f.files_nfd)
+		skip(); /* a kernel before 6.2: every rescan reads the table */
+	assert_false(has_file(&f, a));
+	int fa = open(a, O_RDONLY | O_CLOEXEC);
+	assert_true(fa >= 0);
+	enrich_process(&f, "/proc", getuid(), getpid(), ENRICH_FD_RESCAN_S, NULL);
+	assert_true(has_file(&f, a)); /* one fd more: read */
+	close(fa);
+	int fb = open(b, O_RDONLY | O_CLOEXEC); /* as many fds as before */
+	assert_true(fb >= 0);
+	unsigned long reads = f.reads;
+	enrich_process(&f, "/proc", getuid(), getpid(), 2 * ENRICH_FD_RESCAN_S, NULL);
+	assert_true(has_file(&f, a)); /* the table was not read */
+	assert_false(has_file(&f, b));
+	assert_int_equal(f.reads, reads + 1); /* the directory (with status) only */
+	assert_true(f.files_at == 2 * ENRICH_FD_RESCAN_S);
+	f.vram = (uint64_t)1 << 30; /* a model loaded */
+	enrich_process(&f, "/proc", getuid(), getpid(), 2 * ENRICH_FD_RESCAN_S + ENRICH_FD_MOVED_S,
+	               NULL);
+	close(fb);
+	assert_true(has_file(&f, b));
+	assert_false(has_file(&f, a));
+}
+
 static void test_real_process(void **state)
 {
 	(void)state;
@@ -454,7 +548,7 @@ static void test_real_process(void **state)
 	close(fd);
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, "/proc", getuid(), pid, 0);
+	enrich_process(&f, "/proc", getuid(), pid, 0, NULL);
 	fx_child_end(pid);
 	assert_false(f.denied);
 	assert_int_equal(f.fw, FW_LLAMACPP);
@@ -471,12 +565,14 @@ int main(void)
 	    cmocka_unit_test(test_cgroup),
 	    cmocka_unit_test(test_model_ext),
 	    cmocka_unit_test_setup_teardown(test_process_same_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_process_rescan_on_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_process_maps_fails_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_process_other_user, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vllm_engine_core, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nspid_map, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_real_process, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_real_rescan_gate, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
