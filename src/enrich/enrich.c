@@ -77,6 +77,8 @@ static void read_cgroup(struct enrich_facts *f, int dirfd)
 		enrich_cgroup_parse(buf, len, &f->ct);
 }
 
+static pid_t nspid_at(int dirfd);
+
 static void add_file(struct enrich_facts *f, const char *path, size_t len, uint64_t bytes)
 {
 	char clean[VT_NAME_MAX];
@@ -182,6 +184,10 @@ void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_ui
 		if (title)
 			parent_front(f, proc_root, self_uid, dirfd);
 		read_cgroup(f, dirfd);
+		f->reads++;
+		f->ns_pid = nspid_at(dirfd);
+		if (f->ns_pid == pid)
+			f->ns_pid = 0;
 	} else if (!vram_moved(f)) {
 		/* the safety net's rescan of a still process: its fd table is
 		 * read only if it holds another number of fds than at the scan */
@@ -296,8 +302,7 @@ void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_ro
 		if (!e->in_container &&
 		    procfs_file_at(dirfd, "cgroup", buf, sizeof(buf), &len) == VT_OK)
 			e->in_container = enrich_cgroup_parse(buf, len, &ct);
-		if (procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK)
-			e->pidns_isolated = pidns_status_is_child(buf, len);
+		e->pidns_isolated = pidns_is_child_at(dirfd);
 		close(dirfd);
 	}
 	if (nvd) {
@@ -335,16 +340,22 @@ static pid_t nspid_last(const char *buf, size_t len)
 	return n >= 2 && v > 0 && v <= INT_MAX ? (pid_t)v : 0;
 }
 
-pid_t enrich_nspid_map(const char *host_proc_root, pid_t host_pid)
+static pid_t nspid_at(int dirfd)
 {
 	char buf[4096];
 	size_t len;
+	return procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK
+	           ? nspid_last(buf, len)
+	           : 0;
+}
+
+pid_t enrich_nspid_map(const char *host_proc_root, pid_t host_pid)
+{
 	int dirfd;
-	pid_t local = 0;
+	pid_t local;
 	if (procfs_pid_open(host_proc_root, host_pid, &dirfd) != VT_OK)
 		return 0;
-	if (procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK)
-		local = nspid_last(buf, len);
+	local = nspid_at(dirfd);
 	close(dirfd);
 	return local;
 }

@@ -103,6 +103,9 @@ struct enrich_facts {
 	bool denied;       /* another user's process: nothing was read */
 	enum enrich_fw fw; /* FW_NONE: unknown */
 	pid_t front_pid;   /* vLLM: the parent whose HTTP server fronts this worker; 0 none */
+	pid_t ns_pid;      /* its PID in its own (innermost) PID namespace, from NSpid, when
+	                      that is a child of ours (a container's process seen from the
+	                      host); 0 none */
 	struct enrich_container ct;
 	struct enrich_file files[ENRICH_FILES_MAX];
 	size_t nfiles;

@@ -227,6 +227,10 @@ static void test_process_same_user(void **state)
 	fx_fd(100, 4, other);
 	fx_fd(100, 5, weights); /* opened twice: listed once */
 	fx_fd(100, 6, "socket:[4242]");
+	/* it runs in a container's PID namespace, where it is PID 7 */
+	static const char st[] = "Name:\tpython3\nUid:\t4242\t4242\t4242\t4242\n"
+	                         "NSpid:\t100\t7\n";
+	fx_write(root, 100, "status", st, sizeof(st) - 1);
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
@@ -235,6 +239,7 @@ static void test_process_same_user(void **state)
 	assert_false(f.denied);
 	assert_int_equal(f.fw, FW_SGLANG);
 	assert_int_equal(f.front_pid, 0);
+	assert_int_equal(f.ns_pid, 7);
 	assert_string_equal(f.ct.runtime, "docker");
 	assert_string_equal(f.ct.id, HEX64);
 	assert_int_equal(f.nfiles, 1);
@@ -277,6 +282,7 @@ static void test_process_rescan_on_move(void **state)
 	enrich_process(&f, root, me, 120, 100.0, NULL);
 	assert_int_equal(f.nfiles, 1);
 	assert_int_equal(f.files_vram, gib / 2);
+	assert_int_equal(f.ns_pid, 0); /* no NSpid line: our namespace */
 	fx_fd(120, 4, shard2);
 
 	/* a small move (under 256 MiB and under an eighth): nothing */
@@ -477,6 +483,26 @@ static void test_environment(void **state)
 	fclose(fp);
 	enrich_env_read(&e, root, proc, NULL, me);
 	assert_true(e.in_container);
+	assert_false(e.pidns_isolated);
+
+	/* a container's own procfs: NSpid lists one PID, but ns/pid names a
+	 * namespace other than the initial one */
+	static const char one[] = "Name:\tvramtop\nNSpid:\t7\n";
+	snprintf(path, sizeof(path), "%s/self/status", proc);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fwrite(one, 1, sizeof(one) - 1, fp);
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/self/ns", proc);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/self/ns/pid", proc);
+	assert_int_equal(symlink("pid:[4026531836]", path), 0); /* the initial one */
+	enrich_env_read(&e, root, proc, NULL, me);
+	assert_false(e.pidns_isolated);
+	unlink(path);
+	assert_int_equal(symlink("pid:[4026532174]", path), 0);
+	enrich_env_read(&e, root, proc, NULL, me);
+	assert_true(e.pidns_isolated);
 }
 
 static void test_nspid_map(void **state)
