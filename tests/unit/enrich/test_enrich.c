@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../sys/fixture.h"
+#include "../../common/proc_fixture.h"
 #include "enrich/enrich.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -177,38 +177,6 @@ static void test_model_ext(void **state)
 		assert_false(enrich_is_model_file(no[i], strlen(no[i])));
 }
 
-/* <root>/<pid>/stat with a parent. */
-static void fx_stat_ppid(pid_t pid, pid_t ppid, const char *comm)
-{
-	char buf[512];
-	int n =
-	    snprintf(buf, sizeof(buf),
-	             "%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 777 "
-	             "12345678 1000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n",
-	             (int)pid, comm, (int)ppid, (int)pid, (int)pid);
-	fx_write(root, pid, "stat", buf, (size_t)n);
-}
-
-/* <root>/<pid>/fd/<n> -> target */
-static void fx_fd(pid_t pid, int n, const char *target)
-{
-	char path[FX_PATH_MAX * 2];
-	snprintf(path, sizeof(path), "%s/%d/fd", root, (int)pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/fd/%d", root, (int)pid, n);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-/* A real file of `bytes` bytes under the fixture root. */
-static void fx_file(const char *name, size_t bytes, char *path, size_t cap)
-{
-	snprintf(path, cap, "%s/%s", root, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)bytes), 0);
-	close(fd);
-}
-
 #define CMD(lit) lit, sizeof(lit) - 1
 
 static void test_process_same_user(void **state)
@@ -219,14 +187,14 @@ static void test_process_same_user(void **state)
 	fx_process(root, 100, "python3", 777, me, CMD("python3\0-m\0sglang.launch_server\0"));
 	static const char cg[] = "0::/system.slice/docker-" HEX64 ".scope\n";
 	fx_write(root, 100, "cgroup", cg, sizeof(cg) - 1);
-	fx_file("model-00001-of-00002.safetensors", 5000, weights, sizeof(weights));
-	fx_file("model-00002-of-00002.safetensors", 3000, shard2, sizeof(shard2));
-	fx_file("tokenizer.json", 100, other, sizeof(other));
-	fx_fd(100, 0, "/dev/null");
-	fx_fd(100, 3, weights);
-	fx_fd(100, 4, other);
-	fx_fd(100, 5, weights); /* opened twice: listed once */
-	fx_fd(100, 6, "socket:[4242]");
+	fx_file(root, "model-00001-of-00002.safetensors", 5000, weights, sizeof(weights));
+	fx_file(root, "model-00002-of-00002.safetensors", 3000, shard2, sizeof(shard2));
+	fx_file(root, "tokenizer.json", 100, other, sizeof(other));
+	fx_fd(root, 100, 0, "/dev/null");
+	fx_fd(root, 100, 3, weights);
+	fx_fd(root, 100, 4, other);
+	fx_fd(root, 100, 5, weights); /* opened twice: listed once */
+	fx_fd(root, 100, 6, "socket:[4242]");
 	/* it runs in a container's PID namespace, where it is PID 7 */
 	static const char st[] = "Name:\tpython3\nUid:\t4242\t4242\t4242\t4242\n"
 	                         "NSpid:\t100\t7\n";
@@ -249,7 +217,7 @@ static void test_process_same_user(void **state)
 	/* a process whose VRAM holds still: its fd table is rescanned only
 	 * every ENRICH_FD_RESCAN_S; cmdline, maps and cgroup never again for
 	 * this identity */
-	fx_fd(100, 7, shard2);
+	fx_fd(root, 100, 7, shard2);
 	unsigned long reads = f.reads;
 	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S / 2, NULL);
 	assert_int_equal(f.reads, reads);
@@ -272,9 +240,9 @@ static void test_process_rescan_on_move(void **state)
 	uid_t me = 4242;
 	const uint64_t gib = (uint64_t)1 << 30;
 	fx_process(root, 120, "vllm", 778, me, CMD("vllm\0serve\0m\0"));
-	fx_file("a.safetensors", 10, weights, sizeof(weights));
-	fx_file("b.gguf", 20, shard2, sizeof(shard2));
-	fx_fd(120, 3, weights);
+	fx_file(root, "a.safetensors", 10, weights, sizeof(weights));
+	fx_file(root, "b.gguf", 20, shard2, sizeof(shard2));
+	fx_fd(root, 120, 3, weights);
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
@@ -283,7 +251,7 @@ static void test_process_rescan_on_move(void **state)
 	assert_int_equal(f.nfiles, 1);
 	assert_int_equal(f.files_vram, gib / 2);
 	assert_int_equal(f.ns_pid, 0); /* no NSpid line: our namespace */
-	fx_fd(120, 4, shard2);
+	fx_fd(root, 120, 4, shard2);
 
 	/* a small move (under 256 MiB and under an eighth): nothing */
 	f.vram = gib / 2 + ((uint64_t)100 << 20);
@@ -350,8 +318,8 @@ static void test_process_other_user(void **state)
 	fx_write(root, 200, "cgroup", cg, sizeof(cg) - 1);
 	static const char maps[] = MAPS_LINE("/venv/torch/lib/libtorch_cuda.so");
 	fx_write(root, 200, "maps", maps, sizeof(maps) - 1);
-	fx_file("secret.safetensors", 999, weights, sizeof(weights));
-	fx_fd(200, 3, weights);
+	fx_file(root, "secret.safetensors", 999, weights, sizeof(weights));
+	fx_fd(root, 200, 3, weights);
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
@@ -379,7 +347,7 @@ static void test_vllm_engine_core(void **state)
 	fx_process(root, 300, "vllm", 777, me,
 	           CMD("/venv/bin/python3\0/venv/bin/vllm\0serve\0m\0"));
 	fx_process(root, 301, "VLLM::EngineCor", 778, me, CMD("VLLM::EngineCore"));
-	fx_stat_ppid(301, 300, "VLLM::EngineCor");
+	fx_stat(root, 301, "VLLM::EngineCor", 300, 777);
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
 	enrich_process(&f, root, me, 301, 0, NULL);
@@ -388,7 +356,7 @@ static void test_vllm_engine_core(void **state)
 	/* a parent of another user is not looked into */
 	fx_process(root, 400, "vllm", 777, 4343, CMD("vllm\0serve\0m\0"));
 	fx_process(root, 401, "VLLM::EngineCor", 778, me, CMD("VLLM::EngineCore"));
-	fx_stat_ppid(401, 400, "VLLM::EngineCor");
+	fx_stat(root, 401, "VLLM::EngineCor", 400, 777);
 	memset(&f, 0, sizeof(f));
 	enrich_process(&f, root, me, 401, 0, NULL);
 	assert_int_equal(f.fw, FW_VLLM);
@@ -534,8 +502,8 @@ static void test_real_rescan_gate(void **state)
 {
 	(void)state;
 	char a[FX_PATH_MAX * 2], b[FX_PATH_MAX * 2];
-	fx_file("gate-a.safetensors", 1000, a, sizeof(a));
-	fx_file("gate-b.gguf", 2000, b, sizeof(b));
+	fx_file(root, "gate-a.safetensors", 1000, a, sizeof(a));
+	fx_file(root, "gate-b.gguf", 2000, b, sizeof(b));
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
 	enrich_process(&f, "/proc", getuid(), getpid(), 0, NULL);
@@ -567,7 +535,7 @@ static void test_real_process(void **state)
 {
 	(void)state;
 	char weights[FX_PATH_MAX * 2];
-	fx_file("real.safetensors", 4096, weights, sizeof(weights));
+	fx_file(root, "real.safetensors", 4096, weights, sizeof(weights));
 	int fd = open(weights, O_RDONLY); /* inherited by the child */
 	assert_true(fd >= 0);
 	pid_t pid = fx_child_start("llama-server");
