@@ -3,8 +3,10 @@
  * container, environment), over NPROCS real processes of ours (each a
  * `vllm` holding a .safetensors open, its VRAM still: the steady state), a
  * simulated second per tick, as live.
- * usage: bench_enrich [TICKS] [NPROCS] [SECONDS_PER_TICK] [ROUNDS]
- * (defaults 3000, 64, 1, 5). Runs off and on alternately ROUNDS times and
+ * usage: bench_enrich [TICKS] [NPROCS] [SECONDS_PER_TICK] [ROUNDS] [MOVING]
+ * (defaults 3000, 64, 1, 5, 0). MOVING 1: every process's VRAM flips
+ * between 1 and 2 GiB each tick (the worst case: a rescan falls due every
+ * tick). Runs off and on alternately ROUNDS times and
  * prints the median CPU microseconds per tick of each and their ratio. No
  * scraping: that runs off the tick, on the loop. */
 #include <fcntl.h>
@@ -25,7 +27,9 @@ static double cpu_us(void)
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-static void fill(struct snapshot *s, const pid_t *pids, int n)
+static bool moving; /* each process's VRAM flips between 1 and 2 GiB every tick */
+
+static void fill(struct snapshot *s, const pid_t *pids, int n, long tick)
 {
 	snapshot_reset(s);
 	struct snap_gpu *g = snapshot_add_gpu(s);
@@ -37,7 +41,7 @@ static void fill(struct snapshot *s, const pid_t *pids, int n)
 		p->pid = pids[i];
 		p->flags = PF_USED_VALID;
 		p->type = PROC_COMPUTE;
-		p->used = 1ull << 30;
+		p->used = (moving && (tick + i) % 2 ? 2ull : 1ull) << 30;
 	}
 }
 
@@ -67,12 +71,12 @@ static double run(bool enrich, const pid_t *pids, int n, long ticks)
 	if (enrich)
 		model_set_enrich(&m, "/", NULL);
 	for (long i = 0; i < 50; i++) { /* warm-up: first reads, caches */
-		fill(&m.snap, pids, n);
+		fill(&m.snap, pids, n, i);
 		model_update(&m, (double)i * step_s);
 	}
 	double c0 = cpu_us();
 	for (long i = 0; i < ticks; i++) {
-		fill(&m.snap, pids, n);
+		fill(&m.snap, pids, n, i);
 		model_update(&m, (50.0 + (double)i) * step_s);
 	}
 	double per = (cpu_us() - c0) / (double)ticks;
@@ -93,6 +97,7 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		step_s = strtod(argv[3], NULL);
 	int rounds = argc > 4 ? atoi(argv[4]) : 5;
+	moving = argc > 5 && atoi(argv[5]) != 0;
 	if (rounds < 1 || rounds > ROUNDS_MAX)
 		return 2;
 	char dir[] = "/tmp/vt-bench-enrich-XXXXXX", file[64], prog[64];
