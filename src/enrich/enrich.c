@@ -134,11 +134,26 @@ static bool vram_moved(const struct enrich_facts *f)
 	return moved >= material;
 }
 
+static double moved_gap(const struct enrich_facts *f)
+{
+	return f->moved_gap > ENRICH_FD_MOVED_S ? f->moved_gap : ENRICH_FD_MOVED_S;
+}
+
 bool enrich_fd_due(const struct enrich_facts *f, double now)
 {
 	if (now - f->files_at >= ENRICH_FD_RESCAN_S)
 		return true;
-	return vram_moved(f) && now - f->files_at >= ENRICH_FD_MOVED_S;
+	return vram_moved(f) && now - f->files_at >= moved_gap(f);
+}
+
+static bool same_files(const struct enrich_facts *f, const struct enrich_file *was, size_t n)
+{
+	if (n != f->nfiles)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (was[i].bytes != f->files[i].bytes || strcmp(was[i].path, f->files[i].path) != 0)
+			return false;
+	return true;
 }
 
 /* The number of fds the process holds: the size of its fd directory on
@@ -157,7 +172,9 @@ void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_ui
                     double now, unsigned *rescans)
 {
 	int dirfd;
-	bool title = false;
+	bool title = false, for_move = false;
+	struct enrich_file was[ENRICH_FILES_MAX];
+	size_t nwas = 0;
 
 	if (f->denied)
 		return;
@@ -197,9 +214,19 @@ void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_ui
 			close(dirfd);
 			return;
 		}
+	} else {
+		/* a rescan for a VRAM move: the files it finds set the next gap */
+		for_move = true;
+		nwas = f->nfiles;
+		memcpy(was, f->files, nwas * sizeof(was[0]));
 	}
 	f->files_nfd = fd_count(dirfd);
 	scan_fds(f, dirfd);
+	if (for_move) {
+		f->moved_gap = same_files(f, was, nwas) ? 2 * moved_gap(f) : ENRICH_FD_MOVED_S;
+		if (f->moved_gap > ENRICH_FD_RESCAN_S)
+			f->moved_gap = ENRICH_FD_RESCAN_S;
+	}
 	f->files_at = now;
 	f->files_vram = f->vram;
 	close(dirfd);

@@ -15,7 +15,10 @@
  * table (about 50 us a process) is scanned when the identity is first seen;
  * after that only when its VRAM moved materially since the last scan (a
  * model being loaded or unloaded shows as growth or shrinkage), at most
- * every ENRICH_FD_MOVED_S, and otherwise every ENRICH_FD_RESCAN_S as a
+ * every ENRICH_FD_MOVED_S -- a gap that doubles each time such a rescan
+ * finds the same files (a process whose memory just fluctuates, a training
+ * job's allocator), up to ENRICH_FD_RESCAN_S, and is reset when they
+ * changed -- and otherwise every ENRICH_FD_RESCAN_S as a
  * safety net, which reads the table only when the process holds another
  * number of fds than at the last scan (the fd directory's size, Linux 6.2
  * and later; on older kernels it always reads). The caller spreads those
@@ -112,6 +115,7 @@ struct enrich_facts {
 	double files_at;             /* monotonic time of the last fd scan (once tried) */
 	uint64_t files_vram;         /* the identity's VRAM (bytes) at that scan */
 	long files_nfd;              /* the fds it held then (0: unknown, kernel < 6.2) */
+	double moved_gap;            /* seconds a VRAM move waits for a rescan (0: the least) */
 	uint64_t vram;               /* the caller's: its VRAM this tick, summed over GPUs */
 	unsigned long reads;         /* /proc files opened for this identity (cost test) */
 	struct scrape_result scrape; /* .valid: a scrape was made */

@@ -269,6 +269,28 @@ static void test_process_rescan_on_move(void **state)
 	assert_int_equal(budget, 0);
 	assert_int_equal(f.nfiles, 2);
 	assert_int_equal(f.files_vram, 8 * gib);
+	/* a move whose rescan finds the same files doubles the wait for the
+	 * next (a process whose memory merely fluctuates); new files reset it */
+	f.vram = 2 * gib;
+	assert_false(enrich_fd_due(&f, f.files_at + ENRICH_FD_MOVED_S - 1));
+	enrich_process(&f, root, me, 120, f.files_at + ENRICH_FD_MOVED_S, NULL);
+	assert_int_equal(f.nfiles, 2);
+	assert_true(f.moved_gap == 2 * ENRICH_FD_MOVED_S);
+	f.vram = 8 * gib;
+	assert_false(enrich_fd_due(&f, f.files_at + ENRICH_FD_MOVED_S));
+	assert_true(enrich_fd_due(&f, f.files_at + 2 * ENRICH_FD_MOVED_S));
+	enrich_process(&f, root, me, 120, f.files_at + 2 * ENRICH_FD_MOVED_S, NULL);
+	assert_true(f.moved_gap == 4 * ENRICH_FD_MOVED_S);
+	fx_fd(root, 120, 5, "/dev/null");
+	fx_file(root, "c.pt", 30, shard2, sizeof(shard2));
+	fx_fd(root, 120, 6, shard2);
+	f.vram = 2 * gib;
+	enrich_process(&f, root, me, 120, f.files_at + 4 * ENRICH_FD_MOVED_S, NULL);
+	assert_int_equal(f.nfiles, 3);
+	assert_true(f.moved_gap == ENRICH_FD_MOVED_S);
+	f.vram = 8 * gib;
+	enrich_process(&f, root, me, 120, f.files_at + ENRICH_FD_MOVED_S, NULL);
+	assert_int_equal(f.files_vram, 8 * gib);
 	/* at 8 GiB, 512 MiB is under an eighth; a shrink by 2 GiB is not */
 	f.vram = 8 * gib - gib / 2;
 	assert_false(enrich_fd_due(&f, 1000.0));
