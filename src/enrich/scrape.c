@@ -244,8 +244,9 @@ struct entry {
 	pid_t front_pid;
 	double last_at;
 	bool tried, seen;
-	const char *next; /* the second endpoint's path while it is asked, else NULL */
-	CURL *easy;       /* in flight when set */
+	const char *next;    /* the second endpoint's path while it is asked, else NULL */
+	bool first_unserved; /* the first endpoint answered 404 or 501 */
+	CURL *easy;          /* in flight when set */
 	char *body;
 	size_t blen;
 	bool too_big, compressed;
@@ -319,14 +320,20 @@ static void finish(struct scraper *s, struct entry *e, CURLcode rc)
 		snprintf(why, sizeof(why), "redirect refused (HTTP %ld)", code);
 	else if (code != 200)
 		snprintf(why, sizeof(why), "HTTP %ld", code);
+	bool unserved = rc == CURLE_OK && (code == 404 || code == 501);
 	if (!e->next) { /* the first endpoint */
 		r->valid = true;
 		r->error[0] = '\0';
-		if (why[0])
+		e->first_unserved = unserved && e->fw == FW_LLAMACPP;
+		if (e->first_unserved) /* llama-server without --metrics: /slots alone */
+			failed(r, NULL, "");
+		else if (why[0])
 			failed(r, NULL, why);
 		else
 			scrape_parse_body(e->fw, e->body, e->blen, r);
-	} else if (rc == CURLE_OK && (code == 404 || code == 501)) {
+	} else if (unserved && e->first_unserved) {
+		failed(r, NULL, "neither /metrics nor /slots served (HTTP 404 or 501)");
+	} else if (unserved) {
 		/* not served (SGLang without --enable-metrics, llama-server
 		 * with --no-slots): the first endpoint's figures stand */
 	} else if (why[0]) {

@@ -25,13 +25,15 @@
  *   ollama     /api/ps         models[].name (size, size_vram checked)
  *   llama.cpp  /metrics        llamacpp:kv_cache_usage_ratio (older servers),
  *                              requests_processing, requests_deferred
- *              then /slots     where the ratio is absent: the tokens each
+ *              then /slots     where the ratio is absent, or /metrics is
+ *                              not served (no --metrics): the tokens each
  *                              slot holds over its n_ctx, is_processing
  *   tgi        /metrics        tgi_batch_current_size, tgi_queue_size
- * A second endpoint is asked right after the first answered well, as part
- * of the same scrape (same rate limit), on the port found again with the
- * same checks; a 404 or 501 from it (not served) leaves the first's figures
- * as they are, any other failure fails the scrape.
+ * A second endpoint is asked right after the first answered well (or, for
+ * llama.cpp, was not served), as part of the same scrape (same rate limit),
+ * on the port found again with the same checks; a 404 or 501 from it (not
+ * served) leaves the first's figures as they are, any other failure fails
+ * the scrape.
  */
 #ifndef VT_SCRAPE_H
 #define VT_SCRAPE_H

@@ -110,10 +110,12 @@ def once(gpu_pids, ports, timeout_ms=TIMEOUT_MS):
 SGLANG_NO_METRICS = "/get_model_info=sglang_model_info.json"
 SGLANG = SGLANG_NO_METRICS + ",/metrics=sglang_metrics.txt"
 LLAMACPP_NEW = "/metrics=llamacpp_metrics_noratio.txt,/slots=llamacpp_slots.json"
+LLAMACPP_NO_METRICS = "/slots=llamacpp_slots.json"  # llama-server without --metrics
 GOOD = [("vllm", "vllm_metrics.txt", True), ("vllm", "vllm_v0_metrics.txt", True),
         ("sglang", SGLANG_NO_METRICS, False), ("sglang", SGLANG, False),
         ("ollama", "ollama_ps.json", False), ("llama.cpp", "llamacpp_metrics.txt", False),
-        ("llama.cpp", LLAMACPP_NEW, False), ("tgi", "tgi_metrics.txt", False)]
+        ("llama.cpp", LLAMACPP_NEW, False), ("llama.cpp", LLAMACPP_NO_METRICS, False),
+        ("tgi", "tgi_metrics.txt", False)]
 _good = {}
 
 
@@ -179,6 +181,13 @@ def _():
     assert sc["requests_running"] == 2 and sc["requests_waiting"] == 3, sc  # /metrics'
 
 
+@case("llama.cpp without --metrics (/metrics 404): /slots alone, its busy slots as running")
+def _():
+    sc, _ = scraped("llama.cpp", LLAMACPP_NO_METRICS)
+    assert abs(sc["kv_cache_usage"] - (1537 + 6212 + 3000) / (4 * 8192)) < 0.001, sc
+    assert sc["requests_running"] == 2 and sc["requests_waiting"] is None, sc
+
+
 @case("Ollama /api/ps: the loaded model")
 def _():
     sc, _ = scraped("ollama", "ollama_ps.json")
@@ -228,6 +237,8 @@ def _():
             fixture="/metrics=llamacpp_metrics_noratio.txt,/slots=!redirect")
         add("ok", f"/metrics: no answer within {TIMEOUT_MS} ms", child=False, fw="sglang",
             fixture="/get_model_info=sglang_model_info.json,/metrics=!hang")
+        add("ok", "neither /metrics nor /slots served", child=False, fw="llama.cpp",
+            fixture="/props=llamacpp_slots.json")
         _, bad_port = add("ok", None, allow=False)
         expect[pids[-1]] = f"listens on port {bad_port}, not in allowed_ports"
         # a vLLM-looking process whose port is served by someone else
