@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/sanitize.h"
@@ -75,6 +77,8 @@ static void read_cgroup(struct enrich_facts *f, int dirfd)
 		enrich_cgroup_parse(buf, len, &f->ct);
 }
 
+static pid_t nspid_at(int dirfd);
+
 static void add_file(struct enrich_facts *f, const char *path, size_t len, uint64_t bytes)
 {
 	char clean[VT_NAME_MAX];
@@ -120,14 +124,66 @@ static void scan_fds(struct enrich_facts *f, int dirfd)
 	closedir(d);
 }
 
+static bool vram_moved(const struct enrich_facts *f)
+{
+	uint64_t was = f->files_vram, is = f->vram;
+	uint64_t moved = is > was ? is - was : was - is;
+	uint64_t material = was / ENRICH_FD_MOVED_DIV;
+	if (material < ENRICH_FD_MOVED_MIN)
+		material = ENRICH_FD_MOVED_MIN;
+	return moved >= material;
+}
+
+static double moved_gap(const struct enrich_facts *f)
+{
+	return f->moved_gap > ENRICH_FD_MOVED_S ? f->moved_gap : ENRICH_FD_MOVED_S;
+}
+
+bool enrich_fd_due(const struct enrich_facts *f, double now)
+{
+	if (now - f->files_at >= ENRICH_FD_RESCAN_S)
+		return true;
+	return vram_moved(f) && now - f->files_at >= moved_gap(f);
+}
+
+static bool same_files(const struct enrich_facts *f, const struct enrich_file *was, size_t n)
+{
+	if (n != f->nfiles)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (was[i].bytes != f->files[i].bytes || strcmp(was[i].path, f->files[i].path) != 0)
+			return false;
+	return true;
+}
+
+/* The number of fds the process holds: the size of its fd directory on
+ * procfs (Linux 6.2 and later; 0 before, or when it cannot be had, or for
+ * a fixture tree: unknown). */
+static long fd_count(int dirfd)
+{
+	struct stat sb;
+	struct statfs fs;
+	if (fstatat(dirfd, "fd", &sb, 0) != 0 || sb.st_size <= 0)
+		return 0;
+	return fstatfs(dirfd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC ? (long)sb.st_size : 0;
+}
+
 void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_uid, pid_t pid,
-                    double now)
+                    double now, unsigned *rescans)
 {
 	int dirfd;
-	bool title = false;
+	bool title = false, for_move = false;
+	struct enrich_file was[ENRICH_FILES_MAX];
+	size_t nwas = 0;
 
-	if (f->denied || (f->tried && now - f->files_at < ENRICH_FD_RESCAN_S))
+	if (f->denied)
 		return;
+	if (f->tried) {
+		if ((rescans && !*rescans) || !enrich_fd_due(f, now))
+			return;
+		if (rescans)
+			(*rescans)--;
+	}
 	if (procfs_pid_open(proc_root, pid, &dirfd) != VT_OK)
 		return;
 	f->reads++;
@@ -145,9 +201,34 @@ void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_ui
 		if (title)
 			parent_front(f, proc_root, self_uid, dirfd);
 		read_cgroup(f, dirfd);
+		f->reads++;
+		f->ns_pid = nspid_at(dirfd);
+		if (f->ns_pid == pid)
+			f->ns_pid = 0;
+	} else if (!vram_moved(f)) {
+		/* the safety net's rescan of a still process: its fd table is
+		 * read only if it holds another number of fds than at the scan */
+		long nfd = f->files_nfd ? fd_count(dirfd) : 0;
+		if (nfd && nfd == f->files_nfd) {
+			f->files_at = now;
+			close(dirfd);
+			return;
+		}
+	} else {
+		/* a rescan for a VRAM move: the files it finds set the next gap */
+		for_move = true;
+		nwas = f->nfiles;
+		memcpy(was, f->files, nwas * sizeof(was[0]));
 	}
+	f->files_nfd = fd_count(dirfd);
 	scan_fds(f, dirfd);
+	if (for_move) {
+		f->moved_gap = same_files(f, was, nwas) ? 2 * moved_gap(f) : ENRICH_FD_MOVED_S;
+		if (f->moved_gap > ENRICH_FD_RESCAN_S)
+			f->moved_gap = ENRICH_FD_RESCAN_S;
+	}
 	f->files_at = now;
+	f->files_vram = f->vram;
 	close(dirfd);
 }
 
@@ -248,8 +329,7 @@ void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_ro
 		if (!e->in_container &&
 		    procfs_file_at(dirfd, "cgroup", buf, sizeof(buf), &len) == VT_OK)
 			e->in_container = enrich_cgroup_parse(buf, len, &ct);
-		if (procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK)
-			e->pidns_isolated = pidns_status_is_child(buf, len);
+		e->pidns_isolated = pidns_is_child_at(dirfd);
 		close(dirfd);
 	}
 	if (nvd) {
@@ -257,6 +337,11 @@ void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_ro
 		vt_sanitize_str(e->nvidia_visible_devices, sizeof(e->nvidia_visible_devices), nvd);
 	}
 	read_cdi(e, root);
+	e->mps_daemon = find_mps(proc_root, self_uid);
+}
+
+void enrich_env_mps(struct enrich_env *e, const char *proc_root, uid_t self_uid)
+{
 	e->mps_daemon = find_mps(proc_root, self_uid);
 }
 
@@ -282,16 +367,22 @@ static pid_t nspid_last(const char *buf, size_t len)
 	return n >= 2 && v > 0 && v <= INT_MAX ? (pid_t)v : 0;
 }
 
-pid_t enrich_nspid_map(const char *host_proc_root, pid_t host_pid)
+static pid_t nspid_at(int dirfd)
 {
 	char buf[4096];
 	size_t len;
+	return procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK
+	           ? nspid_last(buf, len)
+	           : 0;
+}
+
+pid_t enrich_nspid_map(const char *host_proc_root, pid_t host_pid)
+{
 	int dirfd;
-	pid_t local = 0;
+	pid_t local;
 	if (procfs_pid_open(host_proc_root, host_pid, &dirfd) != VT_OK)
 		return 0;
-	if (procfs_file_at(dirfd, "status", buf, sizeof(buf), &len) == VT_OK)
-		local = nspid_last(buf, len);
+	local = nspid_at(dirfd);
 	close(dirfd);
 	return local;
 }

@@ -11,8 +11,19 @@
  * directory as the rest. Each enricher fails alone: a file that cannot be
  * read leaves its own facts unknown and the others untouched.
  *
- * Cost: cmdline, maps and cgroup are read once per process identity; the fd
- * table is rescanned at most every ENRICH_FD_RESCAN_S seconds.
+ * Cost: cmdline, maps and cgroup are read once per process identity. The fd
+ * table (about 50 us a process) is scanned when the identity is first seen;
+ * after that only when its VRAM moved materially since the last scan (a
+ * model being loaded or unloaded shows as growth or shrinkage), at most
+ * every ENRICH_FD_MOVED_S -- a gap that doubles each time such a rescan
+ * finds the same files (a process whose memory just fluctuates, a training
+ * job's allocator), up to ENRICH_FD_RESCAN_S, and is reset when they
+ * changed -- and otherwise every ENRICH_FD_RESCAN_S as a
+ * safety net, which reads the table only when the process holds another
+ * number of fds than at the last scan (the fd directory's size, Linux 6.2
+ * and later; on older kernels it always reads). The caller spreads those
+ * rescans: a tick makes at most ENRICH_FD_SCANS_PER_TICK of them, the rest
+ * wait for the next ticks.
  *
  * The parsers are pure functions over buffers (tested on their own); the
  * readers take a proc root ("/proc" or a fixture tree laid out like it). */
@@ -26,14 +37,24 @@
 
 #include "core/snapshot.h"
 
-#define ENRICH_FILES_MAX    8    /* model files kept per process */
-#define ENRICH_FD_RESCAN_S  60.0 /* seconds between two scans of a process's fds */
-#define ENRICH_ENV_RESCAN_S 300.0
-#define ENRICH_CDI_MAX      16
-#define ENRICH_FW_MAX       16 /* "text-generation-inference" is shortened to "tgi" */
-#define ENRICH_CT_ID_MAX    65 /* 64 hex digits */
-#define ENRICH_POD_MAX      40 /* a Kubernetes pod UID, 36 characters */
-#define ENRICH_RUNTIME_MAX  16
+#define ENRICH_FILES_MAX         8     /* model files kept per process */
+#define ENRICH_FD_RESCAN_S       900.0 /* seconds between two scans of a still process's fds */
+#define ENRICH_FD_MOVED_S        10.0  /* ... of a process whose VRAM moved */
+#define ENRICH_FD_MOVED_MIN      ((uint64_t)256 << 20) /* a move: 256 MiB, or */
+#define ENRICH_FD_MOVED_DIV      8                     /* an eighth of the VRAM at the scan */
+#define ENRICH_FD_SCANS_PER_TICK 1                     /* rescans (not first scans) a tick */
+#define ENRICH_CDI_MAX           16
+#define ENRICH_FW_MAX            16 /* "text-generation-inference" is shortened to "tgi" */
+#define ENRICH_CT_ID_MAX         65 /* 64 hex digits */
+#define ENRICH_POD_MAX           40 /* a Kubernetes pod UID, 36 characters */
+#define ENRICH_RUNTIME_MAX       16
+
+/* The environment is read once; only the MPS daemon can come and go, and
+ * finding it walks all of /proc (about 10 us a process): it is looked for
+ * again every ENRICH_MPS_RESCAN_S, or sooner (at most every
+ * ENRICH_MPS_CLIENT_S) while NVML lists MPS clients and no daemon is known. */
+#define ENRICH_MPS_RESCAN_S 3600.0
+#define ENRICH_MPS_CLIENT_S 30.0
 
 enum enrich_fw {
 	FW_NONE = 0,
@@ -85,10 +106,17 @@ struct enrich_facts {
 	bool denied;       /* another user's process: nothing was read */
 	enum enrich_fw fw; /* FW_NONE: unknown */
 	pid_t front_pid;   /* vLLM: the parent whose HTTP server fronts this worker; 0 none */
+	pid_t ns_pid;      /* its PID in its own (innermost) PID namespace, from NSpid, when
+	                      that is a child of ours (a container's process seen from the
+	                      host); 0 none */
 	struct enrich_container ct;
 	struct enrich_file files[ENRICH_FILES_MAX];
 	size_t nfiles;
 	double files_at;             /* monotonic time of the last fd scan (once tried) */
+	uint64_t files_vram;         /* the identity's VRAM (bytes) at that scan */
+	long files_nfd;              /* the fds it held then (0: unknown, kernel < 6.2) */
+	double moved_gap;            /* seconds a VRAM move waits for a rescan (0: the least) */
+	uint64_t vram;               /* the caller's: its VRAM this tick, summed over GPUs */
 	unsigned long reads;         /* /proc files opened for this identity (cost test) */
 	struct scrape_result scrape; /* .valid: a scrape was made */
 };
@@ -116,12 +144,17 @@ bool enrich_is_model_file(const char *path, size_t len);
 
 /* --- readers --- */
 
-/* Refreshes f for process (pid, starttime) at monotonic time now: the
- * once-per-identity reads the first time, the fd scan when due. self_uid is
- * getuid(). A process of another user (or one whose owner cannot be read)
- * is marked denied and nothing else of it is read. */
+/* Is a rescan of f's fd table due at now, its VRAM being f->vram? */
+bool enrich_fd_due(const struct enrich_facts *f, double now);
+
+/* Refreshes f for process (pid, starttime) at monotonic time now, its VRAM
+ * being f->vram: the once-per-identity reads and the fd scan the first time,
+ * a rescan when enrich_fd_due and *rescans (when not NULL: no limit) is not
+ * zero, which it then decrements. self_uid is getuid(). A process of another
+ * user (or one whose owner cannot be read) is marked denied and nothing else
+ * of it is read. */
 void enrich_process(struct enrich_facts *f, const char *proc_root, uid_t self_uid, pid_t pid,
-                    double now);
+                    double now, unsigned *rescans);
 
 /* The environment vramtop runs in. */
 struct enrich_env {
@@ -133,7 +166,7 @@ struct enrich_env {
 	char cdi[ENRICH_CDI_MAX][VT_NAME_MAX]; /* file names, sorted */
 	size_t ncdi;
 	pid_t mps_daemon; /* the nvidia-cuda-mps-control daemon's PID, 0 none */
-	double at;        /* monotonic time of the last read */
+	double at;        /* monotonic time of the last read (of the MPS daemon) */
 };
 
 /* root: "/" (or a fixture tree holding .dockerenv, run/.containerenv,
@@ -143,6 +176,8 @@ struct enrich_env {
  * command line only for a process of our own user. */
 void enrich_env_read(struct enrich_env *e, const char *root, const char *proc_root, const char *nvd,
                      uid_t self_uid);
+/* Looks for the MPS control daemon again (the rest of e is kept). */
+void enrich_env_mps(struct enrich_env *e, const char *proc_root, uid_t self_uid);
 
 /* In a child PID namespace, NVML gives host PIDs. Where the host's /proc is
  * visible (mounted at host_proc_root), the last "NSpid:" entry of the host

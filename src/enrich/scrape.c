@@ -241,9 +241,12 @@ struct entry {
 	pid_t pid;
 	uint64_t starttime;
 	enum enrich_fw fw;
+	pid_t front_pid;
 	double last_at;
 	bool tried, seen;
-	CURL *easy; /* in flight when set */
+	const char *next;    /* the second endpoint's path while it is asked, else NULL */
+	bool first_unserved; /* the first endpoint answered 404 or 501 */
+	CURL *easy;          /* in flight when set */
 	char *body;
 	size_t blen;
 	bool too_big, compressed;
@@ -291,29 +294,53 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The scrape failed: why, and none of its figures. */
+static void failed(struct scrape_result *r, const char *path, const char *why)
+{
+	r->has_kv = r->has_running = r->has_waiting = false;
+	r->model[0] = '\0';
+	snprintf(r->error, sizeof(r->error), "%s%s%.140s", path ? path : "", path ? ": " : "", why);
+}
+
 static void finish(struct scraper *s, struct entry *e, CURLcode rc)
 {
 	long code = 0;
+	char why[160] = "";
 	struct scrape_result *r = &e->res;
 	curl_easy_getinfo(e->easy, CURLINFO_RESPONSE_CODE, &code);
-	r->valid = true;
-	r->has_kv = r->has_running = r->has_waiting = false;
-	r->model[0] = '\0';
-	r->error[0] = '\0';
 	if (e->compressed)
-		snprintf(r->error, sizeof(r->error), "compressed response refused");
+		snprintf(why, sizeof(why), "compressed response refused");
 	else if (e->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		snprintf(r->error, sizeof(r->error), "response larger than 64 KiB");
+		snprintf(why, sizeof(why), "response larger than 64 KiB");
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
-		snprintf(r->error, sizeof(r->error), "no answer within %ld ms", s->o.timeout_ms);
+		snprintf(why, sizeof(why), "no answer within %ld ms", s->o.timeout_ms);
 	else if (rc != CURLE_OK)
-		snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(rc));
+		snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
 	else if (code >= 300 && code < 400)
-		snprintf(r->error, sizeof(r->error), "redirect refused (HTTP %ld)", code);
+		snprintf(why, sizeof(why), "redirect refused (HTTP %ld)", code);
 	else if (code != 200)
-		snprintf(r->error, sizeof(r->error), "HTTP %ld", code);
-	else
-		scrape_parse_body(e->fw, e->body, e->blen, r);
+		snprintf(why, sizeof(why), "HTTP %ld", code);
+	bool unserved = rc == CURLE_OK && (code == 404 || code == 501);
+	if (!e->next) { /* the first endpoint */
+		r->valid = true;
+		r->error[0] = '\0';
+		e->first_unserved = unserved && e->fw == FW_LLAMACPP;
+		if (e->first_unserved) /* llama-server without --metrics: /slots alone */
+			failed(r, NULL, "");
+		else if (why[0])
+			failed(r, NULL, why);
+		else
+			scrape_parse_body(e->fw, e->body, e->blen, r);
+	} else if (unserved && e->first_unserved) {
+		failed(r, NULL, "neither /metrics nor /slots served (HTTP 404 or 501)");
+	} else if (unserved) {
+		/* not served (SGLang without --enable-metrics, llama-server
+		 * with --no-slots): the first endpoint's figures stand */
+	} else if (why[0]) {
+		failed(r, e->next, why);
+	} else {
+		scrape_parse_next(e->fw, e->body, e->blen, r);
+	}
 	curl_multi_remove_handle(curlm_multi(s->cm), e->easy);
 	curl_easy_cleanup(e->easy);
 	e->easy = NULL;
@@ -324,12 +351,37 @@ static void finish(struct scraper *s, struct entry *e, CURLcode rc)
 
 /* A transfer ended (curlm): its result, then the idle callback once none
  * is left. */
+static void start(struct scraper *s, struct entry *e, int port, bool v6, const char *path);
+
+/* After the first endpoint answered well, the second where there is one,
+ * on the port found again (the same checks: a listener of the process's,
+ * in allowed_ports). */
+static void start_next(struct scraper *s, struct entry *e)
+{
+	const char *next = scrape_path_next(e->fw, &e->res);
+	pid_t owner;
+	bool v6;
+	char err[160];
+	if (!next)
+		return;
+	int port = scrape_find_port(&s->o, e->pid, e->front_pid, &owner, &v6, err, sizeof(err));
+	if (port != e->res.port || owner != e->res.socket_owner) {
+		failed(&e->res, next, port ? "the listening socket changed" : err);
+		return;
+	}
+	e->next = next;
+	start(s, e, port, v6, next);
+}
+
 static void on_done(void *arg, CURL *easy, CURLcode rc)
 {
 	struct scraper *s = arg;
 	struct entry *e = NULL;
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&e);
+	bool first = !e->next;
 	finish(s, e, rc);
+	if (first)
+		start_next(s, e); /* before the idle check: --once waits for it too */
 	if (!s->busy && s->idle_fn)
 		s->idle_fn(s->idle_arg);
 }
@@ -383,14 +435,13 @@ void scraper_set_opts(struct scraper *s, const struct scrape_opts *o)
 	s->o = *o;
 }
 
-static void start(struct scraper *s, struct entry *e, int port, bool v6)
+static void start(struct scraper *s, struct entry *e, int port, bool v6, const char *path)
 {
 	char url[96];
-	snprintf(url, sizeof(url), v6 ? "http://[::1]:%d%s" : "http://127.0.0.1:%d%s", port,
-	         scrape_path(e->fw));
+	snprintf(url, sizeof(url), v6 ? "http://[::1]:%d%s" : "http://127.0.0.1:%d%s", port, path);
 	CURL *c = curl_easy_init();
 	if (!c) {
-		snprintf(e->res.error, sizeof(e->res.error), "libcurl could not start a transfer");
+		failed(&e->res, e->next, "libcurl could not start a transfer");
 		return;
 	}
 	e->body = xmalloc(SCRAPE_BODY_MAX);
@@ -419,7 +470,9 @@ static void start(struct scraper *s, struct entry *e, int port, bool v6)
 		curl_easy_cleanup(c);
 		e->easy = NULL;
 		s->busy--;
-		snprintf(e->res.error, sizeof(e->res.error), "libcurl could not start a transfer");
+		free(e->body);
+		e->body = NULL;
+		failed(&e->res, e->next, "libcurl could not start a transfer");
 	}
 }
 
@@ -445,9 +498,11 @@ const struct scrape_result *scraper_want(struct scraper *s, pid_t pid, uint64_t 
 	}
 	e->seen = true;
 	e->fw = fw;
+	e->front_pid = front_pid;
 	if (!e->easy && (!e->tried || now - e->last_at >= s->o.rate_limit_s)) {
 		e->tried = true;
 		e->last_at = now;
+		e->next = NULL;
 		pid_t owner;
 		bool v6;
 		char err[160];
@@ -461,7 +516,7 @@ const struct scrape_result *scraper_want(struct scraper *s, pid_t pid, uint64_t 
 			e->res.model[0] = '\0';
 			snprintf(e->res.error, sizeof(e->res.error), "%s", err);
 		} else {
-			start(s, e, port, v6);
+			start(s, e, port, v6, scrape_path(fw));
 			if (!e->easy)
 				e->res.valid = true;
 		}

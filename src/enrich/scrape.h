@@ -20,10 +20,20 @@
  *                              vllm:gpu_cache_usage_perc), num_requests_running,
  *                              num_requests_waiting, label model_name
  *   sglang     /get_model_info model_path
+ *              then /metrics   sglang:token_usage, num_running_reqs,
+ *                              num_queue_reqs (served with --enable-metrics)
  *   ollama     /api/ps         models[].name (size, size_vram checked)
  *   llama.cpp  /metrics        llamacpp:kv_cache_usage_ratio (older servers),
  *                              requests_processing, requests_deferred
+ *              then /slots     where the ratio is absent, or /metrics is
+ *                              not served (no --metrics): the tokens each
+ *                              slot holds over its n_ctx, is_processing
  *   tgi        /metrics        tgi_batch_current_size, tgi_queue_size
+ * A second endpoint is asked right after the first answered well (or, for
+ * llama.cpp, was not served), as part of the same scrape (same rate limit),
+ * on the port found again with the same checks; a 404 or 501 from it (not
+ * served) leaves the first's figures as they are, any other failure fails
+ * the scrape.
  */
 #ifndef VT_SCRAPE_H
 #define VT_SCRAPE_H
@@ -45,6 +55,12 @@ const char *scrape_path(enum enrich_fw fw);
  * socket_owner left as they are). Strict: anything off-schema sets
  * r->error and leaves the figures unset. */
 void scrape_parse_body(enum enrich_fw fw, const char *body, size_t len, struct scrape_result *r);
+/* The second endpoint to ask after the first gave r, NULL: none. */
+const char *scrape_path_next(enum enrich_fw fw, const struct scrape_result *r);
+/* Interprets the second endpoint's body into r, which holds the first's
+ * figures: it fills what they lack; off-schema, the scrape fails (r->error
+ * names the endpoint, the figures are unset). */
+void scrape_parse_next(enum enrich_fw fw, const char *body, size_t len, struct scrape_result *r);
 
 struct scrape_opts {
 	const char *proc_root;

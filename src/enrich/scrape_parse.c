@@ -26,6 +26,17 @@ const char *scrape_path(enum enrich_fw fw)
 	}
 }
 
+const char *scrape_path_next(enum enrich_fw fw, const struct scrape_result *r)
+{
+	if (r->error[0])
+		return NULL;
+	if (fw == FW_SGLANG)
+		return "/metrics";
+	if (fw == FW_LLAMACPP && !r->has_kv)
+		return "/slots";
+	return NULL;
+}
+
 static void fail(struct scrape_result *r, const char *why)
 {
 	r->has_kv = r->has_running = r->has_waiting = false;
@@ -93,12 +104,13 @@ static bool on_sample(const struct prom_sample *s, void *arg)
 			a->bad = true;
 			return false;
 		}
+		/* several series (data-parallel ranks, engines): the fullest */
 		if (kv) {
+			r->kv_usage = r->has_kv && r->kv_usage > s->value ? r->kv_usage : s->value;
 			r->has_kv = true;
-			r->kv_usage = s->value;
 		} else {
+			a->kv_old = a->has_kv_old && a->kv_old > s->value ? a->kv_old : s->value;
 			a->has_kv_old = true;
-			a->kv_old = s->value;
 		}
 	}
 	bool run = w->running && prom_is(s, w->running),
@@ -110,12 +122,15 @@ static bool on_sample(const struct prom_sample *s, void *arg)
 			a->bad = true;
 			return false;
 		}
+		/* several series: the largest -- ranks of one tensor-parallel
+		 * group report the same requests, which a sum would count twice */
+		long v = (long)s->value;
 		if (run) {
+			r->running = r->has_running && r->running > v ? r->running : v;
 			r->has_running = true;
-			r->running = (long)s->value;
 		} else {
+			r->waiting = r->has_waiting && r->waiting > v ? r->waiting : v;
 			r->has_waiting = true;
-			r->waiting = (long)s->value;
 		}
 	}
 	return true;
@@ -163,6 +178,13 @@ static const struct prom_want want_llamacpp = {
     .running = "llamacpp:requests_processing",
     .waiting = "llamacpp:requests_deferred",
     .prefix = "llamacpp:",
+};
+static const struct prom_want want_sglang = {
+    .kv = "sglang:token_usage", /* used / total tokens of the KV pool */
+    .running = "sglang:num_running_reqs",
+    .waiting = "sglang:num_queue_reqs",
+    .model_label = "model_name",
+    .prefix = "sglang:",
 };
 static const struct prom_want want_tgi = {
     .running = "tgi_batch_current_size",
@@ -245,6 +267,79 @@ static void parse_ollama(const char *body, size_t len, struct scrape_result *r)
 	cJSON_Delete(j);
 }
 
+/* A JSON number that is a whole count (0 .. 1e9). */
+static bool json_count(const cJSON *j, double *out)
+{
+	if (!cJSON_IsNumber(j) || !count_ok(j->valuedouble))
+		return false;
+	*out = j->valuedouble;
+	return true;
+}
+
+/* llama-server's /slots: an array of slots, each {"id", "n_ctx",
+ * "is_processing", ...}; a slot that ran a task adds "n_prompt_tokens" and
+ * "next_token" (an object in older servers, an array of one in newer) with
+ * "n_decoded", and newer servers "n_past". The tokens a slot holds in the
+ * KV cache: n_past, else n_prompt_tokens + n_decoded, at most its n_ctx;
+ * the usage is their sum over the slots' contexts. */
+static void parse_slots(const char *body, size_t len, struct scrape_result *r)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len), *slot;
+	double used = 0, ctx = 0;
+	long busy = 0;
+	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) == 0) {
+		fail(r, "not llama.cpp's /slots: no array of slots");
+		cJSON_Delete(j);
+		return;
+	}
+	cJSON_ArrayForEach(slot, j)
+	{
+		const cJSON *proc = cJSON_GetObjectItemCaseSensitive(slot, "is_processing");
+		const cJSON *past = cJSON_GetObjectItemCaseSensitive(slot, "n_past");
+		const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(slot, "n_prompt_tokens");
+		const cJSON *next = cJSON_GetObjectItemCaseSensitive(slot, "next_token");
+		double id, n_ctx, held = 0, v;
+		if (!cJSON_IsObject(slot) ||
+		    !json_count(cJSON_GetObjectItemCaseSensitive(slot, "id"), &id) ||
+		    !json_count(cJSON_GetObjectItemCaseSensitive(slot, "n_ctx"), &n_ctx) ||
+		    n_ctx < 1 || !cJSON_IsBool(proc)) {
+			fail(r,
+			     "not llama.cpp's /slots: a slot without id, n_ctx or is_processing");
+			cJSON_Delete(j);
+			return;
+		}
+		if (cJSON_IsArray(next))
+			next = cJSON_GetArrayItem(next, 0);
+		if (past) {
+			if (!json_count(past, &held))
+				break;
+		} else if (prompt) {
+			const cJSON *dec = cJSON_IsObject(next)
+			                       ? cJSON_GetObjectItemCaseSensitive(next, "n_decoded")
+			                       : NULL;
+			if (!json_count(prompt, &held))
+				break;
+			if (dec) {
+				if (!json_count(dec, &v))
+					break;
+				held += v;
+			}
+		}
+		used += held < n_ctx ? held : n_ctx;
+		ctx += n_ctx;
+		busy += cJSON_IsTrue(proc);
+	}
+	if (slot) /* the loop stopped early: a count that is not one */
+		fail(r, "not llama.cpp's /slots: a token count that is not a count");
+	else {
+		r->has_kv = true;
+		r->kv_usage = used / ctx;
+		r->has_running = true;
+		r->running = busy;
+	}
+	cJSON_Delete(j);
+}
+
 void scrape_parse_body(enum enrich_fw fw, const char *body, size_t len, struct scrape_result *r)
 {
 	r->error[0] = '\0';
@@ -271,4 +366,42 @@ void scrape_parse_body(enum enrich_fw fw, const char *body, size_t len, struct s
 	default:
 		fail(r, "no scraper for this framework");
 	}
+}
+
+void scrape_parse_next(enum enrich_fw fw, const char *body, size_t len, struct scrape_result *r)
+{
+	struct scrape_result t;
+	memset(&t, 0, sizeof(t));
+	switch (fw) {
+	case FW_SGLANG:
+		parse_prom(&want_sglang, body, len, &t, "SGLang");
+		break;
+	case FW_LLAMACPP:
+		if (body_utf8(body, len, &t))
+			parse_slots(body, len, &t);
+		break;
+	default:
+		fail(&t, "no second endpoint for this framework");
+	}
+	if (t.error[0]) {
+		char why[sizeof(r->error)];
+		snprintf(why, sizeof(why), "%s: %.140s", scrape_path_next(fw, r), t.error);
+		fail(r, why);
+		return;
+	}
+	/* the first endpoint's figures stand; the second fills what it lacked */
+	if (t.has_kv && !r->has_kv) {
+		r->has_kv = true;
+		r->kv_usage = t.kv_usage;
+	}
+	if (t.has_running && !r->has_running) {
+		r->has_running = true;
+		r->running = t.running;
+	}
+	if (t.has_waiting && !r->has_waiting) {
+		r->has_waiting = true;
+		r->waiting = t.waiting;
+	}
+	if (t.model[0] && !r->model[0])
+		memcpy(r->model, t.model, sizeof(r->model));
 }

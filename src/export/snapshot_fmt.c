@@ -71,6 +71,11 @@ static void json_enrich(struct jsonw *w, const struct enrich_facts *f)
 	} else {
 		jsonw_null(w);
 	}
+	jsonw_key(w, "ns_pid");
+	if (f && f->ns_pid)
+		jsonw_i64(w, f->ns_pid);
+	else
+		jsonw_null(w);
 	jsonw_key(w, "scrape");
 	const struct scrape_result *r = f ? &f->scrape : NULL;
 	if (!r || !r->valid) {

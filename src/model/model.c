@@ -182,20 +182,40 @@ const struct enrich_env *model_env(const struct model *m)
 }
 
 /* Each present row's identity is enriched (each enricher keeps its own
- * pace: most reads once per identity, fd scans rate-limited). */
+ * pace: most reads once per identity, fd rescans when its VRAM moved or
+ * rarely, at most ENRICH_FD_SCANS_PER_TICK a tick, the rows taken from a
+ * point that turns with the ticks so none waits behind the others). */
 static void enrich(struct model *m)
 {
 	struct model_priv *v = m->priv;
-	if (!v->env.valid || m->t_mono - v->env.at >= ENRICH_ENV_RESCAN_S) {
+	size_t n = m->snap.nprocs, start = n ? (size_t)(m->tick % n) : 0;
+	unsigned rescans = ENRICH_FD_SCANS_PER_TICK;
+	bool mps_clients = false;
+	for (size_t k = 0; k < n && !mps_clients; k++)
+		mps_clients = m->snap.procs[k].type & PROC_MPS;
+	if (!v->env.valid) {
 		enrich_env_read(&v->env, v->env_root, v->ro.proc_root, v->env_nvd, v->ro.self_uid);
 		v->env.at = m->t_mono;
+	} else if (m->t_mono - v->env.at >= ENRICH_MPS_RESCAN_S ||
+	           (mps_clients && !v->env.mps_daemon &&
+	            m->t_mono - v->env.at >= ENRICH_MPS_CLIENT_S)) {
+		enrich_env_mps(&v->env, v->ro.proc_root, v->ro.self_uid);
+		v->env.at = m->t_mono;
 	}
-	for (size_t k = 0; k < m->snap.nprocs; k++) {
+	/* an identity's VRAM, over its GPUs */
+	for (size_t k = 0; k < n; k++)
+		if (m->proc_of_snap[k])
+			m->proc_of_snap[k]->id->enr.vram = 0;
+	for (size_t k = 0; k < n; k++)
+		if (m->proc_of_snap[k] && (m->snap.procs[k].flags & PF_USED_VALID))
+			m->proc_of_snap[k]->id->enr.vram += m->snap.procs[k].used;
+	for (size_t j = 0; j < n; j++) {
+		size_t k = (start + j) % n;
 		struct model_proc *p = m->proc_of_snap[k];
 		if (!p || !(m->snap.procs[k].flags & PF_START_VALID))
 			continue;
 		struct enrich_facts *f = &p->id->enr;
-		enrich_process(f, v->ro.proc_root, v->ro.self_uid, p->pid, m->t_mono);
+		enrich_process(f, v->ro.proc_root, v->ro.self_uid, p->pid, m->t_mono, &rescans);
 		if (v->scraper && !f->denied && scrape_path(f->fw)) {
 			const struct scrape_result *r = scraper_want(
 			    v->scraper, p->pid, p->starttime, f->fw, f->front_pid, m->t_mono);

@@ -133,7 +133,8 @@ void model_set_show_other_users(struct model *m, bool on);
 /* Live sources, after model_set_procfs: learn what each same-user process
  * is (src/enrich: framework, model files, container) into its identity's
  * facts on every update, and the environment (root: "/" or a fixture tree)
- * every ENRICH_ENV_RESCAN_S. nvd: NVIDIA_VISIBLE_DEVICES (NULL: unset). */
+ * once, its MPS daemon as enrich.h says. nvd: NVIDIA_VISIBLE_DEVICES (NULL:
+ * unset). */
 void model_set_enrich(struct model *m, const char *root, const char *nvd);
 /* Scrape inference servers through s (not owned; NULL: off) for the
  * processes enrichment recognised (src/enrich/scrape.h). */

@@ -30,6 +30,18 @@ static int flushed(FILE *out, char *err, size_t errlen)
 	return VT_ERR;
 }
 
+/* Said under the table rather than leaving rows without user or name
+ * unexplained: in a child PID namespace NVML's PIDs are the host's. */
+static void pidns_note(FILE *out, const struct model *m)
+{
+	const struct enrich_env *e = model_env(m);
+	if (e && e->pidns_isolated)
+		fputs("note: vramtop runs in a PID namespace of its own (a container without "
+		      "--pid=host): the PIDs are the host's, and processes this namespace cannot "
+		      "see show no user or name\n",
+		      out);
+}
+
 static int table_tick(struct sink *s, const struct model *m, char *err, size_t errlen)
 {
 	struct table *t = table_of(s);
@@ -39,6 +51,7 @@ static int table_tick(struct sink *s, const struct model *m, char *err, size_t e
 	if (t->clear)
 		fputs("\033[H\033[2J", t->out);
 	snapshot_fmt_table(t->out, &m->snap, &fa);
+	pidns_note(t->out, m);
 	for (size_t i = 0; i < m->nevents; i++)
 		fprintf(t->out, "event in the trace: %s, pid %d\n", m->events[i].event,
 		        (int)m->events[i].pid);
@@ -54,6 +67,7 @@ static int once_tick(struct sink *s, const struct model *m, char *err, size_t er
 		fputc('\n', t->out);
 	} else {
 		snapshot_fmt_table(t->out, &m->snap, NULL);
+		pidns_note(t->out, m);
 	}
 	return flushed(t->out, err, errlen);
 }

@@ -255,10 +255,16 @@ void ui_draw_detail(struct canvas *c, struct ui_rect screen, const struct ui_sta
 
 	/* what enrichment learnt ("—": unknown); deep mode's own line when the
 	 * process reports, else "—" here */
-	char ct[ENRICH_RUNTIME_MAX + 16 + ENRICH_POD_MAX + 8] = "—", files[64] = "—";
+	char ct[ENRICH_RUNTIME_MAX + 16 + ENRICH_POD_MAX + 48] = "—", files[64] = "—";
+	int ctn = 0;
 	if (f && f->ct.runtime[0])
-		snprintf(ct, sizeof(ct), "%s%s%.12s%s%s", f->ct.runtime, f->ct.id[0] ? " " : "",
-		         f->ct.id, f->ct.pod[0] ? " pod " : "", f->ct.pod);
+		ctn =
+		    snprintf(ct, sizeof(ct), "%s%s%.12s%s%s", f->ct.runtime, f->ct.id[0] ? " " : "",
+		             f->ct.id, f->ct.pod[0] ? " pod " : "", f->ct.pod);
+	/* its PID inside its own PID namespace (NSpid), seen from the host */
+	if (f && f->ns_pid && ctn >= 0 && (size_t)ctn < sizeof(ct))
+		snprintf(ct + ctn, sizeof(ct) - (size_t)ctn, "%sPID %d inside", ctn ? " · " : "",
+		         (int)f->ns_pid);
 	if (nfiles)
 		snprintf(files, sizeof(files), "%zu (%s)", nfiles,
 		         units_bytes(a, sizeof(a), files_total));

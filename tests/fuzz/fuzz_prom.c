@@ -49,6 +49,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.error[0] && (r.has_kv || r.has_running || r.has_waiting || r.model[0]))
 			abort();
 	}
+	/* the second endpoints (SGLang's /metrics, llama-server's /slots),
+	 * after a first answer that leaves them something to fill */
+	static const enum enrich_fw nexts[] = {FW_SGLANG, FW_LLAMACPP};
+	for (size_t i = 0; i < sizeof(nexts) / sizeof(nexts[0]); i++) {
+		struct scrape_result r;
+		memset(&r, 0, sizeof(r));
+		r.has_waiting = true;
+		r.waiting = 1;
+		if (!scrape_path_next(nexts[i], &r))
+			abort();
+		scrape_parse_next(nexts[i], buf, size, &r);
+		if (r.has_kv && !(r.kv_usage >= 0 && r.kv_usage <= 1))
+			abort();
+		if (r.error[0] && (r.has_kv || r.has_running || r.has_waiting || r.model[0]))
+			abort();
+	}
 	free(buf);
 	return 0;
 }

@@ -4,13 +4,21 @@ fixture on every path, or misbehaving on purpose. Prints one line, the PID
 of the GPU process (itself, or with --child its `VLLM::EngineCore` child, as
 vLLM runs), once it listens.
 usage: fake_server.py MODE FIXTURE PORT [--child]
-MODE: ok redirect big hang trickle gzip badutf8 escape hugeline"""
+MODE: ok redirect big hang trickle gzip badutf8 escape hugeline
+FIXTURE: a file served on every path, or PATH=FILE[,PATH=FILE...] for a server
+with several endpoints (mode ok): other paths get 404, and a FILE of
+!redirect or !hang misbehaves on that path only."""
 import gzip, http.server, os, socketserver, subprocess, sys, time
 
 
 def main(argv):
     mode, fixture, port = argv[0], argv[1], int(argv[2])
-    body = open(fixture, "rb").read() if fixture != "-" else b""
+    routes = None
+    if "=" in fixture:
+        routes = dict(kv.split("=", 1) for kv in fixture.split(","))
+        body = b""
+    else:
+        body = open(fixture, "rb").read() if fixture != "-" else b""
 
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -31,8 +39,27 @@ def main(argv):
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
+        def route(self):
+            f = routes.get(self.path.split("?")[0])
+            if f is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "9")
+                self.end_headers()
+                self.wfile.write(b"Not Found")
+            elif f == "!redirect":
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.1:1/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif f == "!hang":
+                time.sleep(60)
+            else:
+                self.send(open(f, "rb").read())
+
         def serve(self):
-            if mode == "ok":
+            if routes is not None:
+                self.route()
+            elif mode == "ok":
                 self.send(body)
             elif mode == "redirect":
                 self.send_response(302)

@@ -4,11 +4,14 @@ NVML simulator, whose GPU processes are real processes this test starts: a
 fake vLLM (the API server as the parent of its VLLM::EngineCore worker, which
 holds a .safetensors open), a llama-server, an MPS client and an MPS control
 daemon, and a process of a second user (created with useradd) whose
-cmdline, maps and fds must never be read. Prints TAP.
+cmdline, maps and fds must never be read; a process in a PID namespace of its
+own (unshare), and vramtop itself in one with its own /proc. Prints TAP.
 usage: test_enrich.py VRAMTOP FAKE_NVML_DIR"""
 import json, os, pwd, shutil, subprocess, sys, tempfile, time
 
 VT, FAKE = sys.argv[1:3]
+# are these tests themselves in a PID namespace of their own (a container)?
+ISOLATED = os.readlink("/proc/self/ns/pid") != "pid:[4026531836]"
 results = []
 OTHER_USER = "vt-enrich-other"
 
@@ -29,7 +32,9 @@ def scenario(tmp, procs):
     return path
 
 
-def once_json(scen, pids, extra_env=None):
+def run_once(scen, pids, extra_env=None, prefix=(), json_out=True):
+    """vramtop --once [--json] (under the command prefix, e.g. unshare):
+    its standard output."""
     env = dict(os.environ)
     env["VRAMTOP_NVML_LIB"] = os.path.join(FAKE, "libnvidia-ml.so.1")
     env["VRAMTOP_FAKE_NVML_SCENARIO"] = scen
@@ -38,11 +43,24 @@ def once_json(scen, pids, extra_env=None):
     env.update({k: str(v) for k, v in pids.items()})
     if extra_env:
         env.update(extra_env)
-    r = subprocess.run([VT, "--once", "--json"], env=env, capture_output=True, text=True,
-                       timeout=20)
+    r = subprocess.run([*prefix, VT, "--once"] + (["--json"] if json_out else []), env=env,
+                       capture_output=True, text=True, timeout=20)
     assert r.returncode == 0, f"exit {r.returncode}: {r.stderr}"
-    d = json.loads(r.stdout)
+    return r.stdout
+
+
+def once_json(scen, pids, extra_env=None, prefix=()):
+    d = json.loads(run_once(scen, pids, extra_env, prefix))
     return d, {p["pid"]: p for g in d["gpus"] for p in g["processes"]}
+
+
+def unshare_pid(mount_proc=False):
+    """The command prefix that runs a command in a new PID namespace (a user
+    namespace too when not root), or None where this system refuses it."""
+    cmd = ["unshare"] + (["--user", "--map-root-user"] if os.getuid() != 0 else [])
+    cmd += ["--pid", "--fork"] + (["--mount-proc"] if mount_proc else [])
+    ok = subprocess.run(cmd + ["true"], capture_output=True, timeout=10).returncode == 0
+    return cmd if ok else None
 
 
 def wait_cmdline(pid, word):
@@ -116,7 +134,7 @@ def _():
         assert env["in_container"] == (os.path.exists("/.dockerenv") or
                                        os.path.exists("/run/.containerenv")), env
         assert env["nvidia_visible_devices"] is None and env["cdi_devices"] == [], env
-        assert env["pid_namespace_isolated"] is False, env
+        assert env["pid_namespace_isolated"] is ISOLATED, env
     finally:
         v.close()
 
@@ -148,6 +166,65 @@ def _():
         for p in (daemon, server, client):
             p.kill()
             p.wait()
+
+
+@case("a process in a PID namespace of its own, seen from the host: ns_pid is its PID there")
+def _():
+    prefix = unshare_pid()
+    if prefix is None:
+        return "skip unshare --pid refused here"
+    tmp = tempfile.mkdtemp()
+    outer = subprocess.Popen(prefix + ["sleep", "120"])
+    inner = None  # the sleep: PID 1 of the new namespace
+    try:
+        for _ in range(200):
+            try:
+                with open(f"/proc/{outer.pid}/task/{outer.pid}/children") as f:
+                    kids = f.read().split()
+                if kids and b"sleep" in open(f"/proc/{kids[0]}/cmdline", "rb").read():
+                    inner = int(kids[0])
+                    break
+            except OSError:
+                pass
+            time.sleep(0.02)
+        assert inner, "the namespace's first process never started"
+        with open(f"/proc/{inner}/status") as f:
+            nspid = [ln for ln in f if ln.startswith("NSpid:")][0].split()[1:]
+        assert nspid == [str(inner), "1"], nspid
+        d, rows = once_json(scenario(tmp, [("I", ["compute"]), ("O", ["compute"])]),
+                            {"I": inner, "O": outer.pid})
+        assert rows[inner]["ns_pid"] == 1, rows[inner]
+        assert rows[outer.pid]["ns_pid"] is None, rows[outer.pid]  # our namespace
+        assert d["environment"]["pid_namespace_isolated"] is ISOLATED, d["environment"]
+    finally:
+        if inner:  # the namespace's init: its end ends everything in there
+            os.kill(inner, 9)
+        outer.kill()
+        outer.wait()
+
+
+@case("vramtop in a PID namespace with its own /proc (a container): says so, keeps the rows")
+def _():
+    prefix = unshare_pid(mount_proc=True)
+    if prefix is None:
+        return "skip unshare --pid --mount-proc refused here"
+    tmp = tempfile.mkdtemp()
+    host = subprocess.Popen(["sleep", "120"])  # a host PID the namespace cannot see
+    try:
+        scen = scenario(tmp, [("H", ["compute"])])
+        d, rows = once_json(scen, {"H": host.pid}, prefix=prefix)
+        assert d["environment"]["pid_namespace_isolated"] is True, d["environment"]
+        row = rows[host.pid]
+        assert row["used"] == 4 * 2**30 and row["user"] is None and row["name"] is None, row
+        text = run_once(scen, {"H": host.pid}, prefix=prefix, json_out=False)
+        assert "runs in a PID namespace of its own" in text, text
+        assert str(host.pid) in text, text
+        # the control: outside it, no such note
+        text = run_once(scen, {"H": host.pid}, json_out=False)
+        assert ("PID namespace" in text) == ISOLATED, text
+    finally:
+        host.kill()
+        host.wait()
 
 
 def other_user():

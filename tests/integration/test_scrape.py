@@ -6,7 +6,8 @@ the EngineCore worker that holds the GPU, current and v0 metric names),
 SGLang, Ollama, llama.cpp and TGI serving real-shaped fixtures, and hostile
 servers, all in one run: each hostile one gets `error` set while its row and
 every other process stay whole, and the run is not delayed beyond the
-timeout. Prints TAP.
+timeout. SGLang's /metrics and llama.cpp's /slots are second endpoints, asked
+after the first. Prints TAP.
 usage: test_scrape.py VRAMTOP FAKE_NVML_DIR FIXTURE_DIR"""
 import json, os, socket, subprocess, sys, tempfile, time
 
@@ -52,7 +53,12 @@ class Servers:
         self.procs = []
 
     def start(self, fw, mode, fixture, port, child=False):
-        args = [mode, os.path.join(FIX, fixture) if fixture != "-" else "-", str(port)]
+        if "=" in fixture:  # PATH=FILE,...: an endpoint each
+            fixture = ",".join(f"{p}={f if f.startswith('!') else os.path.join(FIX, f)}"
+                               for p, f in (kv.split("=", 1) for kv in fixture.split(",")))
+        elif fixture != "-":
+            fixture = os.path.join(FIX, fixture)
+        args = [mode, fixture, str(port)]
         if child:
             args.append("--child")
         env = dict(os.environ)
@@ -101,9 +107,15 @@ def once(gpu_pids, ports, timeout_ms=TIMEOUT_MS):
     return {p["pid"]: p for g in d["gpus"] for p in g["processes"]}, took
 
 
+SGLANG_NO_METRICS = "/get_model_info=sglang_model_info.json"
+SGLANG = SGLANG_NO_METRICS + ",/metrics=sglang_metrics.txt"
+LLAMACPP_NEW = "/metrics=llamacpp_metrics_noratio.txt,/slots=llamacpp_slots.json"
+LLAMACPP_NO_METRICS = "/slots=llamacpp_slots.json"  # llama-server without --metrics
 GOOD = [("vllm", "vllm_metrics.txt", True), ("vllm", "vllm_v0_metrics.txt", True),
-        ("sglang", "sglang_model_info.json", False), ("ollama", "ollama_ps.json", False),
-        ("llama.cpp", "llamacpp_metrics.txt", False), ("tgi", "tgi_metrics.txt", False)]
+        ("sglang", SGLANG_NO_METRICS, False), ("sglang", SGLANG, False),
+        ("ollama", "ollama_ps.json", False), ("llama.cpp", "llamacpp_metrics.txt", False),
+        ("llama.cpp", LLAMACPP_NEW, False), ("llama.cpp", LLAMACPP_NO_METRICS, False),
+        ("tgi", "tgi_metrics.txt", False)]
 _good = {}
 
 
@@ -144,11 +156,36 @@ def _():
     assert sc["model"] == "mistralai/Mistral-7B-Instruct-v0.3", sc
 
 
-@case("SGLang /get_model_info: model_path")
+@case("SGLang without --enable-metrics (/metrics 404): /get_model_info's model_path alone")
 def _():
-    sc, pid = scraped("sglang", "sglang_model_info.json")
+    sc, pid = scraped("sglang", SGLANG_NO_METRICS)
     assert sc["model"] == "Qwen/Qwen2.5-7B-Instruct" and sc["kv_cache_usage"] is None, sc
+    assert sc["requests_running"] is None and sc["requests_waiting"] is None, sc
     assert sc["socket_owner"] == pid, sc
+
+
+@case("SGLang with --enable-metrics: model_path, then token usage, running, queued")
+def _():
+    sc, pid = scraped("sglang", SGLANG)
+    assert sc["model"] == "Qwen/Qwen2.5-7B-Instruct", sc  # /get_model_info's
+    assert sc["kv_cache_usage"] == 0.6182, sc
+    assert sc["requests_running"] == 14 and sc["requests_waiting"] == 5, sc
+    assert sc["socket_owner"] == pid, sc
+
+
+@case("llama.cpp without the KV-cache ratio in /metrics: /slots gives it")
+def _():
+    sc, _ = scraped("llama.cpp", LLAMACPP_NEW)
+    # slots of 8192: idle and unused, 1500 + 37 held, 6000 + 212 busy, 3000 + 0 busy
+    assert abs(sc["kv_cache_usage"] - (1537 + 6212 + 3000) / (4 * 8192)) < 0.001, sc
+    assert sc["requests_running"] == 2 and sc["requests_waiting"] == 3, sc  # /metrics'
+
+
+@case("llama.cpp without --metrics (/metrics 404): /slots alone, its busy slots as running")
+def _():
+    sc, _ = scraped("llama.cpp", LLAMACPP_NO_METRICS)
+    assert abs(sc["kv_cache_usage"] - (1537 + 6212 + 3000) / (4 * 8192)) < 0.001, sc
+    assert sc["requests_running"] == 2 and sc["requests_waiting"] is None, sc
 
 
 @case("Ollama /api/ps: the loaded model")
@@ -174,14 +211,15 @@ def _():
 def _():
     s = Servers()
     try:
-        allowed, expect, pids = [], {}, []
+        allowed, expect, pids, fws = [], {}, [], {}
 
-        def add(mode, want, child=True, allow=True, fixture="vllm_metrics.txt"):
+        def add(mode, want, child=True, allow=True, fixture="vllm_metrics.txt", fw="vllm"):
             port = free_port()
             if allow:
                 allowed.append(port)
-            pid = s.start("vllm", mode, fixture, port, child)
+            pid = s.start(fw, mode, fixture, port, child)
             expect[pid] = want
+            fws[pid] = fw
             pids.append(pid)
             return pid, port
 
@@ -194,6 +232,13 @@ def _():
         add("badutf8", "invalid UTF-8")
         add("escape", "control character")
         add("hugeline", "response larger than 64 KiB")
+        # second endpoints misbehaving: the whole scrape fails, as for a first
+        add("ok", "/slots: redirect refused (HTTP 302)", child=False, fw="llama.cpp",
+            fixture="/metrics=llamacpp_metrics_noratio.txt,/slots=!redirect")
+        add("ok", f"/metrics: no answer within {TIMEOUT_MS} ms", child=False, fw="sglang",
+            fixture="/get_model_info=sglang_model_info.json,/metrics=!hang")
+        add("ok", "neither /metrics nor /slots served", child=False, fw="llama.cpp",
+            fixture="/props=llamacpp_slots.json")
         _, bad_port = add("ok", None, allow=False)
         expect[pids[-1]] = f"listens on port {bad_port}, not in allowed_ports"
         # a vLLM-looking process whose port is served by someone else
@@ -216,7 +261,7 @@ def _():
         assert g["error"] is None and g["kv_cache_usage"] == 0.8312 and g["port"] == good_port, g
         for pid, want in expect.items():
             r = rows[pid]
-            assert r["used"] == 8 * 2**30 and r["framework"] == "vllm", r
+            assert r["used"] == 8 * 2**30 and r["framework"] == fws.get(pid, "vllm"), r
             if want is None:
                 continue
             sc = r["scrape"]

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../sys/fixture.h"
+#include "../../common/proc_fixture.h"
 #include "enrich/enrich.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -177,38 +177,6 @@ static void test_model_ext(void **state)
 		assert_false(enrich_is_model_file(no[i], strlen(no[i])));
 }
 
-/* <root>/<pid>/stat with a parent. */
-static void fx_stat_ppid(pid_t pid, pid_t ppid, const char *comm)
-{
-	char buf[512];
-	int n =
-	    snprintf(buf, sizeof(buf),
-	             "%d (%s) S %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 777 "
-	             "12345678 1000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n",
-	             (int)pid, comm, (int)ppid, (int)pid, (int)pid);
-	fx_write(root, pid, "stat", buf, (size_t)n);
-}
-
-/* <root>/<pid>/fd/<n> -> target */
-static void fx_fd(pid_t pid, int n, const char *target)
-{
-	char path[FX_PATH_MAX * 2];
-	snprintf(path, sizeof(path), "%s/%d/fd", root, (int)pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/fd/%d", root, (int)pid, n);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-/* A real file of `bytes` bytes under the fixture root. */
-static void fx_file(const char *name, size_t bytes, char *path, size_t cap)
-{
-	snprintf(path, cap, "%s/%s", root, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)bytes), 0);
-	close(fd);
-}
-
 #define CMD(lit) lit, sizeof(lit) - 1
 
 static void test_process_same_user(void **state)
@@ -219,41 +187,119 @@ static void test_process_same_user(void **state)
 	fx_process(root, 100, "python3", 777, me, CMD("python3\0-m\0sglang.launch_server\0"));
 	static const char cg[] = "0::/system.slice/docker-" HEX64 ".scope\n";
 	fx_write(root, 100, "cgroup", cg, sizeof(cg) - 1);
-	fx_file("model-00001-of-00002.safetensors", 5000, weights, sizeof(weights));
-	fx_file("model-00002-of-00002.safetensors", 3000, shard2, sizeof(shard2));
-	fx_file("tokenizer.json", 100, other, sizeof(other));
-	fx_fd(100, 0, "/dev/null");
-	fx_fd(100, 3, weights);
-	fx_fd(100, 4, other);
-	fx_fd(100, 5, weights); /* opened twice: listed once */
-	fx_fd(100, 6, "socket:[4242]");
+	fx_file(root, "model-00001-of-00002.safetensors", 5000, weights, sizeof(weights));
+	fx_file(root, "model-00002-of-00002.safetensors", 3000, shard2, sizeof(shard2));
+	fx_file(root, "tokenizer.json", 100, other, sizeof(other));
+	fx_fd(root, 100, 0, "/dev/null");
+	fx_fd(root, 100, 3, weights);
+	fx_fd(root, 100, 4, other);
+	fx_fd(root, 100, 5, weights); /* opened twice: listed once */
+	fx_fd(root, 100, 6, "socket:[4242]");
+	/* it runs in a container's PID namespace, where it is PID 7 */
+	static const char st[] = "Name:\tpython3\nUid:\t4242\t4242\t4242\t4242\n"
+	                         "NSpid:\t100\t7\n";
+	fx_write(root, 100, "status", st, sizeof(st) - 1);
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 100, 1.0);
+	enrich_process(&f, root, me, 100, 1.0, NULL);
 	assert_true(f.tried);
 	assert_false(f.denied);
 	assert_int_equal(f.fw, FW_SGLANG);
 	assert_int_equal(f.front_pid, 0);
+	assert_int_equal(f.ns_pid, 7);
 	assert_string_equal(f.ct.runtime, "docker");
 	assert_string_equal(f.ct.id, HEX64);
 	assert_int_equal(f.nfiles, 1);
 	assert_string_equal(f.files[0].path, weights);
 	assert_int_equal(f.files[0].bytes, 5000);
 
-	/* the fd table is rescanned at most every ENRICH_FD_RESCAN_S; cmdline,
-	 * maps and cgroup never again for this identity */
-	fx_fd(100, 7, shard2);
+	/* a process whose VRAM holds still: its fd table is rescanned only
+	 * every ENRICH_FD_RESCAN_S; cmdline, maps and cgroup never again for
+	 * this identity */
+	fx_fd(root, 100, 7, shard2);
 	unsigned long reads = f.reads;
-	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S / 2);
+	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S / 2, NULL);
 	assert_int_equal(f.reads, reads);
 	assert_int_equal(f.nfiles, 1);
 	fx_write(root, 100, "cmdline", CMD("ollama\0serve\0"));
-	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S);
+	enrich_process(&f, root, me, 100, 1.0 + ENRICH_FD_RESCAN_S, NULL);
 	assert_int_equal(f.nfiles, 2);
 	assert_int_equal(f.files[1].bytes, 3000);
 	assert_int_equal(f.fw, FW_SGLANG);
 	assert_int_equal(f.reads, reads + 2); /* the directory (with status) and fd */
+}
+
+/* A model being loaded shows as growing VRAM: the fd table is rescanned once
+ * the VRAM moved materially (up or down), at most every ENRICH_FD_MOVED_S;
+ * small moves do not count; a tick's budget of rescans is kept. */
+static void test_process_rescan_on_move(void **state)
+{
+	(void)state;
+	char weights[FX_PATH_MAX * 2], shard2[FX_PATH_MAX * 2];
+	uid_t me = 4242;
+	const uint64_t gib = (uint64_t)1 << 30;
+	fx_process(root, 120, "vllm", 778, me, CMD("vllm\0serve\0m\0"));
+	fx_file(root, "a.safetensors", 10, weights, sizeof(weights));
+	fx_file(root, "b.gguf", 20, shard2, sizeof(shard2));
+	fx_fd(root, 120, 3, weights);
+
+	struct enrich_facts f;
+	memset(&f, 0, sizeof(f));
+	f.vram = gib / 2; /* the CUDA context, before the weights */
+	enrich_process(&f, root, me, 120, 100.0, NULL);
+	assert_int_equal(f.nfiles, 1);
+	assert_int_equal(f.files_vram, gib / 2);
+	assert_int_equal(f.ns_pid, 0); /* no NSpid line: our namespace */
+	fx_fd(root, 120, 4, shard2);
+
+	/* a small move (under 256 MiB and under an eighth): nothing */
+	f.vram = gib / 2 + ((uint64_t)100 << 20);
+	assert_false(enrich_fd_due(&f, 200.0));
+	/* a material one, but too soon after the last scan */
+	f.vram = 8 * gib;
+	assert_false(enrich_fd_due(&f, 100.0 + ENRICH_FD_MOVED_S / 2));
+	assert_true(enrich_fd_due(&f, 100.0 + ENRICH_FD_MOVED_S));
+	/* the tick's budget is spent: it waits, and the budget stays at 0 */
+	unsigned budget = 0;
+	enrich_process(&f, root, me, 120, 100.0 + ENRICH_FD_MOVED_S, &budget);
+	assert_int_equal(f.nfiles, 1);
+	budget = 1;
+	enrich_process(&f, root, me, 120, 100.0 + ENRICH_FD_MOVED_S, &budget);
+	assert_int_equal(budget, 0);
+	assert_int_equal(f.nfiles, 2);
+	assert_int_equal(f.files_vram, 8 * gib);
+	/* a move whose rescan finds the same files doubles the wait for the
+	 * next (a process whose memory merely fluctuates); new files reset it */
+	f.vram = 2 * gib;
+	assert_false(enrich_fd_due(&f, f.files_at + ENRICH_FD_MOVED_S - 1));
+	enrich_process(&f, root, me, 120, f.files_at + ENRICH_FD_MOVED_S, NULL);
+	assert_int_equal(f.nfiles, 2);
+	assert_true(f.moved_gap == 2 * ENRICH_FD_MOVED_S);
+	f.vram = 8 * gib;
+	assert_false(enrich_fd_due(&f, f.files_at + ENRICH_FD_MOVED_S));
+	assert_true(enrich_fd_due(&f, f.files_at + 2 * ENRICH_FD_MOVED_S));
+	enrich_process(&f, root, me, 120, f.files_at + 2 * ENRICH_FD_MOVED_S, NULL);
+	assert_true(f.moved_gap == 4 * ENRICH_FD_MOVED_S);
+	fx_fd(root, 120, 5, "/dev/null");
+	fx_file(root, "c.pt", 30, shard2, sizeof(shard2));
+	fx_fd(root, 120, 6, shard2);
+	f.vram = 2 * gib;
+	enrich_process(&f, root, me, 120, f.files_at + 4 * ENRICH_FD_MOVED_S, NULL);
+	assert_int_equal(f.nfiles, 3);
+	assert_true(f.moved_gap == ENRICH_FD_MOVED_S);
+	f.vram = 8 * gib;
+	enrich_process(&f, root, me, 120, f.files_at + ENRICH_FD_MOVED_S, NULL);
+	assert_int_equal(f.files_vram, 8 * gib);
+	/* at 8 GiB, 512 MiB is under an eighth; a shrink by 2 GiB is not */
+	f.vram = 8 * gib - gib / 2;
+	assert_false(enrich_fd_due(&f, 1000.0));
+	f.vram = 6 * gib;
+	assert_true(enrich_fd_due(&f, 1000.0));
+	/* a still process: only the safety net */
+	f.vram = 8 * gib;
+	assert_false(enrich_fd_due(&f, f.files_at + ENRICH_FD_RESCAN_S - 1));
+	assert_true(enrich_fd_due(&f, f.files_at + ENRICH_FD_RESCAN_S));
 }
 
 static void test_process_maps_fails_alone(void **state)
@@ -266,7 +312,7 @@ static void test_process_maps_fails_alone(void **state)
 	fx_write(root, 110, "maps", maps, sizeof(maps) - 1);
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 110, 0);
+	enrich_process(&f, root, me, 110, 0, NULL);
 	assert_int_equal(f.fw, FW_PYTORCH);
 	assert_string_equal(f.ct.runtime, "");
 	assert_int_equal(f.nfiles, 0);
@@ -279,7 +325,7 @@ static void test_process_maps_fails_alone(void **state)
 	static const char cg[] = "3:pids:/libpod_parent/libpod-" HEX64 "\n";
 	fx_write(root, 111, "cgroup", cg, sizeof(cg) - 1);
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 111, 0);
+	enrich_process(&f, root, me, 111, 0, NULL);
 	assert_int_equal(f.fw, FW_NONE);
 	assert_string_equal(f.ct.runtime, "podman");
 }
@@ -294,12 +340,12 @@ static void test_process_other_user(void **state)
 	fx_write(root, 200, "cgroup", cg, sizeof(cg) - 1);
 	static const char maps[] = MAPS_LINE("/venv/torch/lib/libtorch_cuda.so");
 	fx_write(root, 200, "maps", maps, sizeof(maps) - 1);
-	fx_file("secret.safetensors", 999, weights, sizeof(weights));
-	fx_fd(200, 3, weights);
+	fx_file(root, "secret.safetensors", 999, weights, sizeof(weights));
+	fx_fd(root, 200, 3, weights);
 
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 200, 0);
+	enrich_process(&f, root, me, 200, 0, NULL);
 	assert_true(f.denied);
 	assert_int_equal(f.fw, FW_NONE);
 	assert_int_equal(f.nfiles, 0);
@@ -307,11 +353,11 @@ static void test_process_other_user(void **state)
 	assert_int_equal(f.reads, 1); /* the directory and its owner, nothing else */
 	/* root is not widened */
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, 0, 200, 0);
+	enrich_process(&f, root, 0, 200, 0, NULL);
 	assert_true(f.denied);
 	assert_int_equal(f.fw, FW_NONE);
 	/* and it stays denied without reading again */
-	enrich_process(&f, root, 0, 200, 100);
+	enrich_process(&f, root, 0, 200, 100, NULL);
 	assert_int_equal(f.reads, 1);
 }
 
@@ -323,18 +369,18 @@ static void test_vllm_engine_core(void **state)
 	fx_process(root, 300, "vllm", 777, me,
 	           CMD("/venv/bin/python3\0/venv/bin/vllm\0serve\0m\0"));
 	fx_process(root, 301, "VLLM::EngineCor", 778, me, CMD("VLLM::EngineCore"));
-	fx_stat_ppid(301, 300, "VLLM::EngineCor");
+	fx_stat(root, 301, "VLLM::EngineCor", 300, 777);
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 301, 0);
+	enrich_process(&f, root, me, 301, 0, NULL);
 	assert_int_equal(f.fw, FW_VLLM);
 	assert_int_equal(f.front_pid, 300);
 	/* a parent of another user is not looked into */
 	fx_process(root, 400, "vllm", 777, 4343, CMD("vllm\0serve\0m\0"));
 	fx_process(root, 401, "VLLM::EngineCor", 778, me, CMD("VLLM::EngineCore"));
-	fx_stat_ppid(401, 400, "VLLM::EngineCor");
+	fx_stat(root, 401, "VLLM::EngineCor", 400, 777);
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, root, me, 401, 0);
+	enrich_process(&f, root, me, 401, 0, NULL);
 	assert_int_equal(f.fw, FW_VLLM);
 	assert_int_equal(f.front_pid, 0);
 }
@@ -427,6 +473,26 @@ static void test_environment(void **state)
 	fclose(fp);
 	enrich_env_read(&e, root, proc, NULL, me);
 	assert_true(e.in_container);
+	assert_false(e.pidns_isolated);
+
+	/* a container's own procfs: NSpid lists one PID, but ns/pid names a
+	 * namespace other than the initial one */
+	static const char one[] = "Name:\tvramtop\nNSpid:\t7\n";
+	snprintf(path, sizeof(path), "%s/self/status", proc);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fwrite(one, 1, sizeof(one) - 1, fp);
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/self/ns", proc);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/self/ns/pid", proc);
+	assert_int_equal(symlink("pid:[4026531836]", path), 0); /* the initial one */
+	enrich_env_read(&e, root, proc, NULL, me);
+	assert_false(e.pidns_isolated);
+	unlink(path);
+	assert_int_equal(symlink("pid:[4026532174]", path), 0);
+	enrich_env_read(&e, root, proc, NULL, me);
+	assert_true(e.pidns_isolated);
 }
 
 static void test_nspid_map(void **state)
@@ -443,18 +509,62 @@ static void test_nspid_map(void **state)
 }
 
 /* A real child of ours holding a .safetensors open, through the real /proc. */
+/* The safety net's rescan of a still process reads its fd table only when
+ * the number of fds changed (Linux 6.2+ gives it as the fd directory's size
+ * on procfs); a VRAM move reads it whatever the count. On ourselves. */
+static bool has_file(const struct enrich_facts *f, const char *path)
+{
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (strcmp(f->files[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static void test_real_rescan_gate(void **state)
+{
+	(void)state;
+	char a[FX_PATH_MAX * 2], b[FX_PATH_MAX * 2];
+	fx_file(root, "gate-a.safetensors", 1000, a, sizeof(a));
+	fx_file(root, "gate-b.gguf", 2000, b, sizeof(b));
+	struct enrich_facts f;
+	memset(&f, 0, sizeof(f));
+	enrich_process(&f, "/proc", getuid(), getpid(), 0, NULL);
+	if (!f.files_nfd)
+		skip(); /* a kernel before 6.2: every rescan reads the table */
+	assert_false(has_file(&f, a));
+	int fa = open(a, O_RDONLY | O_CLOEXEC);
+	assert_true(fa >= 0);
+	enrich_process(&f, "/proc", getuid(), getpid(), ENRICH_FD_RESCAN_S, NULL);
+	assert_true(has_file(&f, a)); /* one fd more: read */
+	close(fa);
+	int fb = open(b, O_RDONLY | O_CLOEXEC); /* as many fds as before */
+	assert_true(fb >= 0);
+	unsigned long reads = f.reads;
+	enrich_process(&f, "/proc", getuid(), getpid(), 2 * ENRICH_FD_RESCAN_S, NULL);
+	assert_true(has_file(&f, a)); /* the table was not read */
+	assert_false(has_file(&f, b));
+	assert_int_equal(f.reads, reads + 1); /* the directory (with status) only */
+	assert_true(f.files_at == 2 * ENRICH_FD_RESCAN_S);
+	f.vram = (uint64_t)1 << 30; /* a model loaded */
+	enrich_process(&f, "/proc", getuid(), getpid(), 2 * ENRICH_FD_RESCAN_S + ENRICH_FD_MOVED_S,
+	               NULL);
+	close(fb);
+	assert_true(has_file(&f, b));
+	assert_false(has_file(&f, a));
+}
+
 static void test_real_process(void **state)
 {
 	(void)state;
 	char weights[FX_PATH_MAX * 2];
-	fx_file("real.safetensors", 4096, weights, sizeof(weights));
+	fx_file(root, "real.safetensors", 4096, weights, sizeof(weights));
 	int fd = open(weights, O_RDONLY); /* inherited by the child */
 	assert_true(fd >= 0);
 	pid_t pid = fx_child_start("llama-server");
 	close(fd);
 	struct enrich_facts f;
 	memset(&f, 0, sizeof(f));
-	enrich_process(&f, "/proc", getuid(), pid, 0);
+	enrich_process(&f, "/proc", getuid(), pid, 0, NULL);
 	fx_child_end(pid);
 	assert_false(f.denied);
 	assert_int_equal(f.fw, FW_LLAMACPP);
@@ -471,12 +581,14 @@ int main(void)
 	    cmocka_unit_test(test_cgroup),
 	    cmocka_unit_test(test_model_ext),
 	    cmocka_unit_test_setup_teardown(test_process_same_user, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_process_rescan_on_move, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_process_maps_fails_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_process_other_user, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vllm_engine_core, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nspid_map, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_real_process, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_real_rescan_gate, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

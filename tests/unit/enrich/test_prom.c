@@ -109,6 +109,85 @@ static void test_schemas(void **state)
 	assert_string_equal(r.error, "");
 }
 
+static void next(enum enrich_fw fw, const char *text, struct scrape_result *r)
+{
+	scrape_parse_next(fw, text, strlen(text), r);
+}
+
+/* The second endpoints: SGLang's /metrics after /get_model_info, and
+ * llama-server's /slots where /metrics lacks the KV-cache ratio. */
+static void test_second_endpoints(void **state)
+{
+	(void)state;
+	struct scrape_result r;
+
+	body(FW_SGLANG, "{\"model_path\": \"Qwen/Qwen2.5-7B\"}", &r);
+	assert_string_equal(scrape_path_next(FW_SGLANG, &r), "/metrics");
+	/* two ranks: the fuller KV pool, the larger counts (tensor-parallel
+	 * ranks report the same requests: never summed) */
+	next(FW_SGLANG,
+	     "sglang:token_usage{model_name=\"served\",dp=\"0\"} 0.5\n"
+	     "sglang:token_usage{model_name=\"served\",dp=\"1\"} 0.75\n"
+	     "sglang:num_running_reqs{model_name=\"served\",dp=\"0\"} 3.0\n"
+	     "sglang:num_running_reqs{model_name=\"served\",dp=\"1\"} 4.0\n"
+	     "sglang:num_queue_reqs{model_name=\"served\",dp=\"0\"} 1.0\n",
+	     &r);
+	assert_string_equal(r.error, "");
+	assert_true(r.has_kv && r.kv_usage == 0.75);
+	assert_true(r.has_running && r.running == 4 && r.has_waiting && r.waiting == 1);
+	assert_string_equal(r.model, "Qwen/Qwen2.5-7B"); /* /get_model_info's stands */
+	body(FW_SGLANG, "{\"model_path\": \"m\"}", &r);
+	next(FW_SGLANG, "sglang:token_usage 1.5\n", &r); /* not a fraction: all fails */
+	assert_non_null(strstr(r.error, "/metrics: KV-cache usage 1.5 is not a fraction"));
+	assert_false(r.has_kv);
+	assert_string_equal(r.model, "");
+	body(FW_SGLANG, "{\"model_path\": 1}", &r); /* the first failed: no second */
+	assert_null(scrape_path_next(FW_SGLANG, &r));
+
+	body(FW_LLAMACPP, "llamacpp:requests_processing 1\nllamacpp:requests_deferred 2\n", &r);
+	assert_string_equal(scrape_path_next(FW_LLAMACPP, &r), "/slots");
+	/* an idle slot never used, one that served a task (next_token an
+	 * object, older servers), one busy (an array, newer), one with n_past
+	 * past its context (counted as full) */
+	next(FW_LLAMACPP,
+	     "[{\"id\":0,\"n_ctx\":4096,\"speculative\":false,\"is_processing\":false},"
+	     "{\"id\":1,\"n_ctx\":4096,\"is_processing\":false,\"id_task\":7,"
+	     "\"n_prompt_tokens\":1000,\"next_token\":{\"n_decoded\":24,\"n_remain\":-1}},"
+	     "{\"id\":2,\"n_ctx\":4096,\"is_processing\":true,\"id_task\":9,"
+	     "\"n_prompt_tokens\":2000,\"params\":{\"n_predict\":-1},"
+	     "\"next_token\":[{\"has_next_token\":true,\"n_remain\":-1,\"n_decoded\":48}]},"
+	     "{\"id\":3,\"n_ctx\":4096,\"is_processing\":true,\"n_past\":5000}]",
+	     &r);
+	assert_string_equal(r.error, "");
+	assert_true(r.has_kv);
+	assert_true(r.kv_usage == (1024.0 + 2048.0 + 4096.0) / (4 * 4096.0));
+	assert_true(r.running == 1 && r.waiting == 2);                /* /metrics' figures stand */
+	body(FW_LLAMACPP, "llamacpp:kv_cache_usage_ratio 0.5\n", &r); /* older: no second */
+	assert_null(scrape_path_next(FW_LLAMACPP, &r));
+	body(FW_LLAMACPP, "llamacpp:requests_deferred 0\n", &r);
+	next(FW_LLAMACPP, "[{\"id\":0,\"n_ctx\":4096,\"is_processing\":true}]", &r);
+	assert_true(r.has_kv && r.kv_usage == 0 && r.has_running && r.running == 1);
+
+	static const char *const bad[] = {
+	    "[]",                                              /* no slots */
+	    "{\"error\":{\"code\":501}}",                      /* not an array */
+	    "[{\"id\":0,\"is_processing\":true}]",             /* no n_ctx */
+	    "[{\"id\":0,\"n_ctx\":0,\"is_processing\":true}]", /* an empty context */
+	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":1}]",    /* not a bool */
+	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_past\":-3}]",
+	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_prompt_tokens\":1.5}]",
+	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_prompt_tokens\":1,"
+	    "\"next_token\":{\"n_decoded\":\"x\"}}]",
+	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true}] \x1b[2J", /* an escape */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		body(FW_LLAMACPP, "llamacpp:requests_processing 1\n", &r);
+		next(FW_LLAMACPP, bad[i], &r);
+		assert_non_null(strstr(r.error, "/slots: "));
+		assert_false(r.has_kv || r.has_running || r.has_waiting);
+	}
+}
+
 /* A JSON body of continuation bytes only (invalid UTF-8 with no character
  * to start from) is refused at once; it used to loop forever (fuzz_prom). */
 static void test_continuation_bytes_refused(void **state)
@@ -132,6 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_prom_strict),
 	    cmocka_unit_test(test_schemas),
+	    cmocka_unit_test(test_second_endpoints),
 	    cmocka_unit_test(test_continuation_bytes_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fixture.h"
+#include "../../common/proc_fixture.h"
 #include "sys/identity.h"
 
 static void test_equal(void **state)

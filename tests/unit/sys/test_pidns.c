@@ -1,4 +1,5 @@
-/* test_pidns.c: NSpid with one PID is the root namespace; more is a child. */
+/* test_pidns.c: NSpid with one PID is the root namespace, more a child; an
+ * ns/pid link other than the initial namespace's is a child. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,8 +25,28 @@ static void test_nspid(void **state)
 	assert_false(is_child("NSpid:"));
 }
 
+static bool link_child(const char *s)
+{
+	return pidns_link_is_child(s, strlen(s));
+}
+
+/* A container's own /proc shows one NSpid; its ns/pid link tells. */
+static void test_ns_link(void **state)
+{
+	(void)state;
+	assert_false(link_child("pid:[4026531836]")); /* the initial namespace */
+	assert_true(link_child("pid:[4026532174]"));
+	assert_false(link_child("pid:[]"));
+	assert_false(link_child("pid:[12a]"));
+	assert_false(link_child("net:[4026532174]"));
+	assert_false(link_child("pid:[4026532174"));
+	assert_false(link_child("pid:[99999999999999999999999999]")); /* overflow */
+	assert_false(link_child(""));
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_nspid)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_nspid),
+	                                   cmocka_unit_test(test_ns_link)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fixture.h"
+#include "../../common/proc_fixture.h"
 #include "sys/proc_resolve.h"
 #include "sys/procfs.h"
 #include "sys/users.h"

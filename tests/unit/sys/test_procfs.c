@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fixture.h"
+#include "../../common/proc_fixture.h"
 #include "sys/procfs.h"
 
 /* A real line from a 6.x kernel, fields 23+ included. */

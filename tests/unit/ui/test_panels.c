@@ -316,6 +316,17 @@ static void test_detail_enriched(void **state)
 	assert_true(has_text(c, "files /models/llama3/model.safetensors ("));
 	assert_true(has_text(c, "breakdown (estimate): weights 30"));
 	assert_true(has_text(c, "server —"));
+	assert_false(has_text(c, "inside"));
+	/* seen from the host, a process in its container's PID namespace: its
+	 * PID in there beside the container; alone when no container is known */
+	f->ns_pid = 7;
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	assert_true(has_text(c, "container docker 3f1c01234567 · PID 7 inside   model files"));
+	f->ct.runtime[0] = '\0';
+	ui_draw_detail(c, (struct ui_rect){0, 0, 110, 14}, &st);
+	assert_true(has_text(c, "container PID 7 inside   model files"));
+	snprintf(f->ct.runtime, sizeof(f->ct.runtime), "docker");
+	f->ns_pid = 0;
 	/* a server's figures, and a failed scrape */
 	f->scrape = (struct scrape_result){.valid = true,
 	                                   .fw = FW_VLLM,

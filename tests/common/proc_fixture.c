@@ -1,5 +1,5 @@
-/* fixture.c: fake /proc trees and a real child process for the sys tests. */
-#include "fixture.h"
+/* proc_fixture.c: fake /proc trees and a real child process (proc_fixture.h). */
+#include "proc_fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,16 +56,23 @@ void fx_write(const char *root, pid_t pid, const char *file, const void *data, s
 	close(fd);
 }
 
-void fx_process(const char *root, pid_t pid, const char *comm, uint64_t starttime, uid_t uid,
-                const char *cmdline, size_t cmd_len)
+void fx_stat(const char *root, pid_t pid, const char *comm, pid_t ppid, uint64_t starttime)
 {
 	char buf[1024];
 	int n =
 	    snprintf(buf, sizeof(buf),
-	             "%d (%s) R 1 %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 %llu "
+	             "%d (%s) R %d %d %d 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 %llu "
 	             "12345678 1000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0\n",
-	             (int)pid, comm, (int)pid, (int)pid, (unsigned long long)starttime);
+	             (int)pid, comm, (int)ppid, (int)pid, (int)pid, (unsigned long long)starttime);
 	fx_write(root, pid, "stat", buf, (size_t)n);
+}
+
+void fx_process(const char *root, pid_t pid, const char *comm, uint64_t starttime, uid_t uid,
+                const char *cmdline, size_t cmd_len)
+{
+	char buf[1024];
+	int n;
+	fx_stat(root, pid, comm, 1, starttime);
 	n = snprintf(buf, sizeof(buf),
 	             "Name:\t%s\nUmask:\t0022\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\n"
 	             "Pid:\t%d\nPPid:\t1\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\n",
@@ -75,6 +82,28 @@ void fx_process(const char *root, pid_t pid, const char *comm, uint64_t starttim
 	n = snprintf(buf, sizeof(buf), "%s\n", comm);
 	fx_write(root, pid, "comm", buf, (size_t)n);
 	fx_write(root, pid, "cmdline", cmdline, cmd_len);
+}
+
+void fx_fd(const char *root, pid_t pid, int n, const char *target)
+{
+	char path[FX_PATH_MAX * 2];
+	snprintf(path, sizeof(path), "%s/%d/fd", root, (int)pid);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		fx_die("mkdir");
+	snprintf(path, sizeof(path), "%s/%d/fd/%d", root, (int)pid, n);
+	if (symlink(target, path) != 0)
+		fx_die("symlink");
+}
+
+void fx_file(const char *root, const char *name, size_t bytes, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/%s", root, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fx_die("open");
+	if (ftruncate(fd, (off_t)bytes) != 0)
+		fx_die("ftruncate");
+	close(fd);
 }
 
 void fx_remove_pid(const char *root, pid_t pid)
