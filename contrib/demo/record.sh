@@ -26,7 +26,7 @@ sleep 2
 python3 notebook.py "$(gb 0.03)" > /dev/null 2>&1 &
 nb=$!
 sleep 13
-python3 train.py --model llama-3-8b --batch-size 64 --weights-gb "$(gb 0.10)" \
+"$VT" wrap -- python3 train.py --model llama-3-8b --batch-size 64 --weights-gb "$(gb 0.10)" \
   --optim-gb "$(gb 0.05)" --leak-mb 60 > /tmp/train.log 2>&1
 sleep 8
 kill $srv $nb 2>/dev/null
