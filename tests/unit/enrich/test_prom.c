@@ -176,8 +176,8 @@ static void test_second_endpoints(void **state)
 	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":1}]",    /* not a bool */
 	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_past\":-3}]",
 	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_prompt_tokens\":1.5}]",
-	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_prompt_tokens\":1,"
-	    "\"next_token\":{\"n_decoded\":\"x\"}}]",
+	    ("[{\"id\":0,\"n_ctx\":8,\"is_processing\":true,\"n_prompt_tokens\":1,"
+	     "\"next_token\":{\"n_decoded\":\"x\"}}]"),                /* one string */
 	    "[{\"id\":0,\"n_ctx\":8,\"is_processing\":true}] \x1b[2J", /* an escape */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
