@@ -332,12 +332,23 @@ static void table_procs(FILE *out, const struct snapshot *s, size_t gi,
 			         survival_verdict_name(mp->verdict));
 		else if (an)
 			snprintf(trend, sizeof(trend), "%-9s %8s  %-8s  ", "", "", "");
-		fprintf(out, "       %-8d  %s  %-16s  %10s  %s%s%s\n", (int)p->pid,
+		/* what enrichment learnt: [framework] [runtime:id (12)] */
+		char badge[VT_FRAMEWORK_MAX + VT_CONTAINER_MAX + 8] = "";
+		int bl = 0;
+		if (p->framework[0])
+			bl = snprintf(badge, sizeof(badge), "[%s] ", p->framework);
+		if (p->container[0]) {
+			const char *id = strchr(p->container, ':');
+			int rl = id ? (int)(id - p->container) : (int)strlen(p->container);
+			snprintf(badge + bl, sizeof(badge) - (size_t)bl, "[%.*s%s%.12s] ", rl,
+			         p->container, id && id[1] ? ":" : "", id && id[1] ? id + 1 : "");
+		}
+		fprintf(out, "       %-8d  %s  %-16s  %10s  %s%s%s%s\n", (int)p->pid,
 		        cols_fit(user, sizeof(user), (p->flags & PF_UID_VALID) ? p->user : "?", 12),
 		        snap_proc_type_name(p->type),
 		        (p->flags & PF_USED_VALID) ? units_bytes(used, sizeof(used), p->used)
 		                                   : "N/A",
-		        trend, (p->type & PROC_MPS) ? "[MPS] " : "", proc_label(p));
+		        trend, (p->type & PROC_MPS) ? "[MPS] " : "", badge, proc_label(p));
 	}
 	if (!any && s->gpus[gi].state == GPU_STATE_OK)
 		fprintf(out, "       no processes\n");

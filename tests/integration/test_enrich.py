@@ -130,6 +130,10 @@ def _():
         sc = p["scrape"]
         assert sc["error"] == "no listening socket of its own on a loopback address", sc
         assert sc["port"] is None and sc["kv_cache_usage"] is None, sc
+        # the table (--once without --json) badges the row with the framework
+        text = run_once(scenario(tmp, [("W", ["compute"])]), {"W": v.worker}, json_out=False)
+        row = [l for l in text.splitlines() if l.split() and l.split()[0] == str(v.worker)]
+        assert row and row[0].rstrip().endswith("[vllm] " + p["name"]), text
         env = d["environment"]
         assert env["in_container"] == (os.path.exists("/.dockerenv") or
                                        os.path.exists("/run/.containerenv")), env
@@ -274,6 +278,27 @@ def _():
         for p in (theirs, ours):
             p.kill()
             p.wait()
+
+
+@case("a trace's framework and container badge the replayed table, the container id cut to 12")
+def _():
+    tmp = tempfile.mkdtemp()
+    tr = os.path.join(tmp, "t.jsonl")
+    with open(tr, "w") as f:
+        f.write(json.dumps({"t": 1000.0, "gpus": [{"i": 0, "total": 80 << 30, "used": 4 << 30,
+                                                    "free": 76 << 30}],
+                            "procs": [{"gpu": 0, "pid": 42, "used": 4 << 30, "name": "python3",
+                                       "framework": "pytorch",
+                                       "container": "docker:3f2a1b9c8d7e6f5a4b3c2d1e"},
+                                      {"gpu": 0, "pid": 43, "used": 0, "name": "x",
+                                       "container": "kubepods:"}]}) + "\n")
+    r = subprocess.run([VT, "replay", tr, "--speed", "1000"], capture_output=True, text=True,
+                       timeout=20, env=dict(os.environ, XDG_CONFIG_HOME=tmp))
+    assert r.returncode == 0, r.stderr
+    rows = {l.split()[0]: l.rstrip() for l in r.stdout.splitlines() if l.split()}
+    assert rows["42"].endswith(" [pytorch] [docker:3f2a1b9c8d7e] python3"), rows["42"]
+    assert rows["43"].endswith(" [kubepods] x"), rows["43"]
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
