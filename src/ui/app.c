@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/xalloc.h"
 #include "loop/loop.h"
+#include "enrich/enrich.h"
 #include "sys/killer.h"
 #include "sys/outfile.h"
 #include "ui/keys.h"
@@ -131,6 +132,18 @@ static void kill_open(struct ui_app *a)
 	if (!a->o.enable_kill) {
 		snprintf(a->st.status, sizeof(a->st.status),
 		         "killing is disabled (--no-kill or display.enable_kill = false)");
+		return;
+	}
+	const struct enrich_env *env = model_env(a->st.m);
+	if (env && env->pidns_isolated) {
+		/* NVML's PIDs are the host's: the process of that number in our
+		 * namespace may be another one altogether */
+		snprintf(
+		    a->st.status, sizeof(a->st.status),
+		    "vramtop runs in a PID namespace of its own: NVML's PIDs are the host's, so "
+		    "it signals nothing (run it with --pid=host)");
+		killer_audit(&a->ko, &id, SIGTERM, r->p->id->name,
+		             "refused: vramtop is in a PID namespace of its own");
 		return;
 	}
 	if (!(r->p->id->flags & PF_SAME_USER)) {

@@ -27,13 +27,13 @@ def tmux(*args, check=True):
 class Screen:
     """vramtop in a detached tmux session of cols x rows."""
 
-    def __init__(self, argv, env=None, cols=160, rows=45):
+    def __init__(self, argv, env=None, cols=160, rows=45, prefix=()):
         self.home = tempfile.mkdtemp()
         e = dict(os.environ, TERM="xterm-256color", XDG_CONFIG_HOME=self.home,
                  XDG_DATA_HOME=os.path.join(self.home, "data"), HOME=self.home)
         e.pop("NO_COLOR", None)
         e.update(env or {})
-        cmd = " ".join("'%s'" % a for a in [VT] + argv) + "; echo EXITED $?; sleep 30"
+        cmd = " ".join("'%s'" % a for a in list(prefix) + [VT] + argv) + "; echo EXITED $?; sleep 30"
         envs = []
         for k, v in e.items():
             envs += ["-e", "%s=%s" % (k, v)]
@@ -195,6 +195,28 @@ def _():
         log = open(os.path.join(s.home, "data", "vramtop", "audit.log")).read()
         assert "pid=%d " % victim.pid in log and " sent" in log, log
         assert os.stat(os.path.join(s.home, "data", "vramtop", "audit.log")).st_mode & 0o777 == 0o600
+    finally:
+        s.close()
+        procs.close()
+
+
+@case("in a PID namespace of its own (NVML's PIDs the host's), k signals nothing and says why")
+def _():
+    un = ["unshare"] + (["--user", "--map-root-user"] if os.getuid() != 0 else [])
+    un += ["--pid", "--fork", "--mount-proc"]
+    if subprocess.run(un + ["true"], capture_output=True, timeout=10).returncode != 0:
+        return "SKIP this system refuses unshare --pid"
+    procs = Procs()
+    env = sim("basic_2gpu.json", procs)
+    env["PID1"] = "1"  # a host PID that, in the new namespace, is vramtop itself
+    s = Screen(["-r", "0.5"], env, prefix=un)
+    try:
+        s.wait(r"GPU 0 · NVIDIA H200")
+        s.wait(r"PID namespace")  # the notice
+        s.keys("k")
+        s.wait(r"signals nothing")
+        assert "EXITED" not in s.text(), s.text()  # it did not signal itself
+        assert all(p.poll() is None for p in procs.p)
     finally:
         s.close()
         procs.close()
