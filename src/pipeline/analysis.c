@@ -4,7 +4,6 @@
  * the GPU as the floor (docs/analysis.md). */
 #include "pipeline/analysis.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,22 +95,6 @@ static void enrich_to_survival(const struct enrich_facts *f, struct surv_proc *s
 	}
 }
 
-/* Deep mode (docs/deep-mode.md): a process's caching allocator holds
- * reserved - allocated bytes that it frees and retries with before it fails
- * an allocation, so for the prediction they are room, not use. Takes them off
- * *used and returns them; 0 without deep figures, or when they do not fit in
- * this GPU's figure (they are summed over the process's CUDA devices: a
- * process on several GPUs cannot be split). */
-static uint64_t deep_cache(const struct snap_proc *sp, uint64_t *used)
-{
-	if (!sp || !(sp->flags & PF_DEEP_VALID) || sp->deep.reserved < sp->deep.allocated ||
-	    sp->deep.reserved > *used)
-		return 0;
-	uint64_t c = sp->deep.reserved - sp->deep.allocated;
-	*used -= c;
-	return c;
-}
-
 static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 {
 	struct model_gpu *g = &m->gpus[slot];
@@ -122,23 +105,17 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 	grow(a, m, n);
 	if (!a->pred[slot])
 		a->pred[slot] = a->ops->create(&a->params);
-	uint64_t cache = 0;
 	for (size_t j = 0; j < n; j++) {
 		const struct model_proc *p = g->rows[j];
 		a->in[j] = (struct pred_proc_sample){p->pid, p->starttime, p->used};
-		cache += deep_cache(model_proc_snap(m, p), &a->in[j].used);
 	}
-	uint64_t used_b = sg->mem_used, free_b = sg->mem_free;
+	uint64_t free_b = sg->mem_free;
 	if (!(sg->valid & GM_MEM_FREE))
 		free_b = sg->mem_total > sg->mem_used ? sg->mem_total - sg->mem_used : 0;
-	if (cache <= used_b && free_b <= UINT64_MAX - cache) {
-		used_b -= cache; /* what the allocators would give back is room */
-		free_b += cache;
-	}
 	struct pred_input in = {
 	    .t = m->t_mono,
 	    .total = sg->mem_total,
-	    .used = used_b,
+	    .used = sg->mem_used,
 	    .free = free_b,
 	    .procs = a->in,
 	    .nprocs = n,
@@ -149,7 +126,7 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 		const struct enrich_facts *f = &g->rows[j]->id->enr;
 		a->sp[j] = (struct surv_proc){
 		    .phase = a->out[j].phase,
-		    .used = g->rows[j]->used,
+		    .used = a->in[j].used,
 		    .observed_peak = g->rows[j]->peak,
 		};
 		enrich_to_survival(f, &a->sp[j]);
