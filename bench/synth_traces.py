@@ -43,6 +43,7 @@ class Torch:
         s.step, s.live, s.cache, s.tmp = 0, 0.0, 0.0, 0.0
         s.t = t0
         s.hist = [ctx]
+        s.dhist = [(0.0, 0.0)]  # (live, cache) MiB: what deep mode would report
         s.oom = None
         s.end = None
 
@@ -62,12 +63,26 @@ class Torch:
             if s.step % s.every == 0:
                 s.cache = 0.0
             s.hist.append(s.ctx + s.live + s.cache)
+            s.dhist.append((s.live, s.cache))
 
     def __call__(s, t):
         if t < s.t0:
             return None
         s.advance(t)
         return s.hist[min(len(s.hist) - 1, int((t - s.t0) / 0.1 + 1e-9))]
+
+    def deep(s, t):
+        """(allocated, reserved) MiB at t: the live tensors, and with the cache."""
+        s.advance(t)
+        live, cache = s.dhist[min(len(s.dhist) - 1, int((t - s.t0) / 0.1 + 1e-9))]
+        return live, live + cache
+
+
+DEEP = False  # gen --deep: the leaking loops report deep mode's figures
+
+
+def fn_owner(fn):
+    return getattr(fn, "__self__", fn)
 
 
 def write(path, gpus, t_end, events, rng):
@@ -85,7 +100,12 @@ def write(path, gpus, t_end, events, rng):
                     continue
                 v = max(0.0, min(v, g.cap - used))
                 used += v
-                ps.append(dict(gpu=g.i, pid=pid, used=int(v * MB) // 2097152 * 2097152))
+                row = dict(gpu=g.i, pid=pid, used=int(v * MB) // 2097152 * 2097152)
+                if DEEP and hasattr(fn, "deep") and t >= getattr(fn_owner(fn), "t0", 0.0):
+                    a, r = fn.deep(t)
+                    row["deep"] = dict(allocated=int(a * MB), reserved=int(r * MB), active=int(a * MB),
+                                       peak_allocated=int(a * MB), alloc_retries=0, ooms=0)
+                ps.append(row)
             u = int(used * MB) // 2097152 * 2097152
             gs.append(dict(i=g.i, total=g.cap * MB, used=u, free=g.cap * MB - u))
         rows.append(dict(t=round(t0 + t, 3), gpus=gs, procs=ps))
@@ -136,6 +156,8 @@ def finish_oom(rng, path, gpus, w, pid, gi, t0, extra_events=()):
 
     def gone(t, f=fn_live):
         return None if t > end else f(t)
+    if hasattr(w, "deep"):
+        gone.deep = w.deep
     g = gpus[gi]
     g.procs = [(p, gone if p == pid else f) for p, f in g.procs]
     ev = [dict(t=t0, event="start", pid=pid, at=t0, gpu=gi),
@@ -424,6 +446,9 @@ def evaluate(outdir, cmd):
 
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
+        if "--deep" in sys.argv:
+            sys.argv.remove("--deep")
+            DEEP = True
         gen(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 20, int(sys.argv[4]) if len(sys.argv) > 4 else 1)
     else:
         evaluate(sys.argv[2], sys.argv[3:])
