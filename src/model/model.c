@@ -241,6 +241,19 @@ void model_set_show_other_users(struct model *m, bool on)
 static void resolve(struct model *m)
 {
 	struct model_priv *v = m->priv;
+	if (v->in_child_ns) {
+		/* The driver knows no PID namespaces: NVML's PIDs are the host's,
+		 * and the process of the same number in ours is another one (an
+		 * NVIDIA maintainer, nvidia-docker#1483). Resolve none: no name,
+		 * owner or enrichment of the wrong process, nothing to signal. */
+		for (size_t k = 0; k < m->snap.nprocs; k++) {
+			struct snap_proc *p = &m->snap.procs[k];
+			p->flags = (p->flags & PF_USED_VALID) | PF_GONE;
+			p->name[0] = '\0';
+			p->cmd[0] = '\0';
+		}
+		return;
+	}
 	proc_cache_begin(v->pcache);
 	for (size_t k = 0; k < m->snap.nprocs; k++) {
 		struct snap_proc *p = &m->snap.procs[k];
@@ -260,10 +273,8 @@ static void resolve(struct model *m)
 	}
 	proc_cache_end(v->pcache);
 	/* Not in our /proc: in the root PID namespace it exited between the
-	 * source's list and /proc, and goes silently. In a container NVML
-	 * gives host PIDs our /proc cannot show, so the rows stay. */
-	if (!v->in_child_ns)
-		m->stats.dropped_gone += snapshot_drop_procs(&m->snap, PF_GONE);
+	 * source's list and /proc, and goes silently. */
+	m->stats.dropped_gone += snapshot_drop_procs(&m->snap, PF_GONE);
 }
 
 static void grow_snap_maps(struct model *m)

@@ -207,7 +207,7 @@ def _():
         outer.wait()
 
 
-@case("vramtop in a PID namespace with its own /proc (a container): says so, keeps the rows")
+@case("vramtop in a PID namespace with its own /proc (a container): says so, keeps the rows, resolves none")
 def _():
     prefix = unshare_pid(mount_proc=True)
     if prefix is None:
@@ -215,11 +215,14 @@ def _():
     tmp = tempfile.mkdtemp()
     host = subprocess.Popen(["sleep", "120"])  # a host PID the namespace cannot see
     try:
-        scen = scenario(tmp, [("H", ["compute"])])
-        d, rows = once_json(scen, {"H": host.pid}, prefix=prefix)
+        scen = scenario(tmp, [("H", ["compute"]), ("ONE", ["compute"])])
+        # host PID 1 is, in the new namespace, vramtop itself: never taken for it
+        d, rows = once_json(scen, {"H": host.pid, "ONE": 1}, prefix=prefix)
         assert d["environment"]["pid_namespace_isolated"] is True, d["environment"]
-        row = rows[host.pid]
-        assert row["used"] == 4 * 2**30 and row["user"] is None and row["name"] is None, row
+        for pid in (host.pid, 1):
+            row = rows[pid]
+            assert row["used"] == 4 * 2**30 and row["user"] is None and row["name"] is None, row
+            assert row["framework"] is None and row["model_files"] == [], row
         text = run_once(scen, {"H": host.pid}, prefix=prefix, json_out=False)
         assert "runs in a PID namespace of its own" in text, text
         assert str(host.pid) in text, text
