@@ -31,8 +31,9 @@
 #define U0             0.05 /* ... plus this share of the rate */
 #define B_FLOOR        0.3  /* the slow end never below this share of the rate */
 #define MAX_BLOCKS     8
-#define BLOCK_MIN      8   /* samples per block, at least */
-#define HW             0.5 /* slow end's level: HW of the way from peak to trough */
+#define BLOCK_MIN      8    /* samples per block, at least */
+#define FULL_LINE      0.02 /* within this share of the capacity: at the full line */
+#define HW             0.5  /* slow end's level: HW of the way from peak to trough */
 #define HORIZON        3600.0
 #define CULPRIT_MIN_MB 1.0 /* a culprit's own trend rose at least this much */
 /* The idle rule (series_step): a process series the search found trendless
@@ -236,7 +237,7 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 		ss += (rs[j] - mr) * (rs[j] - mr);
 	double sd = sqrt(ss / (double)(nb - 1));
 	/* the envelopes brought forward to now along the trend */
-	double tn = fit_x(f, n - 1), peak = 0.0, trough = 0.0;
+	double tn = fit_x(f, n - 1), peak = 0.0, trough = 0.0, low_seen = 0.0, now_v = 0.0;
 	for (size_t i = n - half; i < n; i++) {
 		double v = level ? level->y[(f->first + i) & ENV_MASK] : fit_y(f, i);
 		double p = v + b_mid * (tn - fit_x(f, i));
@@ -244,6 +245,9 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 			peak = p;
 		if (i == n - half || p < trough)
 			trough = p;
+		if (i == n - half || v < low_seen)
+			low_seen = v;
+		now_v = v;
 	}
 	double h_peak = dmax(0.0, cap - peak);
 	double h_slow = dmax(0.0, cap - (HW * trough + (1.0 - HW) * peak));
@@ -256,6 +260,12 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 	double b_hi = dmax(b_mid + du, b_seg);
 	double low = dmin(HORIZON, h_peak / b_hi);
 	double high = dmin(HORIZON, dmax(low, h_slow / b_lo));
+	/* At the full line NVML is flat and blind: the allocator serves the
+	 * leak from its cache until the live bytes, at most the lowest level
+	 * seen lately, reach the line. At the trend's own rate, not the slow
+	 * end's: that would push a standing warning past its horizon. */
+	if (cap - now_v < FULL_LINE * cap)
+		high = dmin(HORIZON, dmax(high, (cap - low_seen) / b_mid));
 	/* evidence: how much it grew vs the room left */
 	size_t k = L / 8 > 2 ? L / 8 : 2;
 	double grown = fit_median(f, n - k, k) - fit_median(f, i0, k);

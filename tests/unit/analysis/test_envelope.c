@@ -147,6 +147,59 @@ static void test_sawtooth_leak_warns_early_and_right(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* A sawtooth leak (300 MiB/s, transients up to 4 GiB freed every 2 s) into
+ * the full line, where NVML stays flat while the allocator serves the leak
+ * from its cache: the range keeps a later end -- the lowest level seen lately
+ * is at most the live bytes, which still have room -- instead of "now". */
+static void test_full_line_is_not_now(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	const double cap = 143771.0, line = cap - 700.0, base = 120000.0;
+	int t = 0;
+	for (;; t++) {
+		double live = base + 300.0 * t, used = live + ((t % 2) ? 4096.0 : 0.0);
+		sim_tick(&s, 1000.0 + t, (uint64_t)((used < line ? used : line) * MB), NULL, 0);
+		if (used >= line)
+			break; /* a peak reached the line */
+	}
+	for (int k = 1; k <= 3; k++) /* then NVML flat at the line */
+		sim_tick(&s, 1000.0 + t + k, (uint64_t)(line * MB), NULL, 0);
+	double live = base + 300.0 * (t + 3), left = (line - live) / 300.0;
+	assert_true(left > 5.0); /* the live bytes still have room */
+	assert_true(warns(&s.out));
+	assert_near(s.out.low_s, 0.0, 1e-9);
+	assert_true(s.out.high_s >= left); /* not "now": it holds the truth */
+	assert_true(s.out.high_s <= 60.0); /* and stays a warning */
+	s.ops->destroy(s.p);
+}
+
+/* The culprit is who drives the recent growth: a server loads 12 GiB
+ * (ramp), holds it; then a trainer appears and climbs -- the warning names
+ * the trainer, not the server whose rise is older. */
+static void test_culprit_is_the_recent_grower(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	const double nb = 100000.0;
+	for (int t = 0; t < 60; t++) {
+		double srv = t < 12 ? 1024.0 * t : 12288.0;
+		double tr = t < 20 ? 0.0 : 2000.0 + 400.0 * (t - 20) + ((t % 3) ? 600.0 : 0.0);
+		struct pred_proc_sample pr[3] = {
+		    {.pid = 10, .starttime = 1, .used = (uint64_t)(nb * MB)},
+		    {.pid = 20, .starttime = 2, .used = (uint64_t)(srv * MB)},
+		    {.pid = 30, .starttime = 3, .used = (uint64_t)(tr * MB)}};
+		sim_tick(&s, 1000.0 + t, (uint64_t)((nb + srv + tr) * MB), pr, t < 20 ? 2 : 3);
+		if (t >= 20 && s.out.has_oom && s.out.culprit_pid)
+			assert_int_equal(s.out.culprit_pid, 30);
+	}
+	assert_true(warns(&s.out));
+	assert_int_equal(s.out.culprit_pid, 30);
+	s.ops->destroy(s.p);
+}
+
 /* Grows 1 GiB/s for 20 s on an empty H200, then flat: growth that stops far
  * short of the capacity is no OOM. */
 static void test_warmup_that_stops_never_warns(void **state)
@@ -403,6 +456,8 @@ int main(void)
 	    cmocka_unit_test(test_registry),
 	    cmocka_unit_test(test_clean_ramp_by_hand),
 	    cmocka_unit_test(test_sawtooth_leak_warns_early_and_right),
+	    cmocka_unit_test(test_full_line_is_not_now),
+	    cmocka_unit_test(test_culprit_is_the_recent_grower),
 	    cmocka_unit_test(test_warmup_that_stops_never_warns),
 	    cmocka_unit_test(test_jumps_and_spikes_never_warn),
 	    cmocka_unit_test(test_shrink),
