@@ -43,7 +43,8 @@ class Torch:
         s.step, s.live, s.cache, s.tmp = 0, 0.0, 0.0, 0.0
         s.t = t0
         s.hist = [ctx]
-        s.dhist = [(0.0, 0.0)]  # (live, cache) MiB: what deep mode would report
+        s.dhist = [(0.0, 0.0, 0.0, 0.0)]  # (live, cache, transient, peak) MiB: deep mode's figures
+        s.phase = random.Random(int(t0 * 1000))  # where in its step a sample lands
         s.oom = None
         s.end = None
 
@@ -63,7 +64,7 @@ class Torch:
             if s.step % s.every == 0:
                 s.cache = 0.0
             s.hist.append(s.ctx + s.live + s.cache)
-            s.dhist.append((s.live, s.cache))
+            s.dhist.append((s.live, s.cache, tmp, max(s.dhist[-1][3], s.live + tmp)))
 
     def __call__(s, t):
         if t < s.t0:
@@ -72,10 +73,13 @@ class Torch:
         return s.hist[min(len(s.hist) - 1, int((t - s.t0) / 0.1 + 1e-9))]
 
     def deep(s, t):
-        """(allocated, reserved) MiB at t: the live tensors, and with the cache."""
+        """(allocated, reserved, peak allocated) MiB at t: the live tensors,
+        with the step's activations when the sample lands while they are held
+        (most of a GPU-bound step); with the cache; the most ever allocated."""
         s.advance(t)
-        live, cache = s.dhist[min(len(s.dhist) - 1, int((t - s.t0) / 0.1 + 1e-9))]
-        return live, live + cache
+        live, cache, tmp, peak = s.dhist[min(len(s.dhist) - 1, int((t - s.t0) / 0.1 + 1e-9))]
+        held = tmp * s.phase.random() if s.phase.random() < 0.8 else 0.0
+        return live + min(held, cache), live + cache, peak
 
 
 DEEP = False  # gen --deep: the leaking loops report deep mode's figures
@@ -102,9 +106,9 @@ def write(path, gpus, t_end, events, rng):
                 used += v
                 row = dict(gpu=g.i, pid=pid, used=int(v * MB) // 2097152 * 2097152)
                 if DEEP and hasattr(fn, "deep") and t >= getattr(fn_owner(fn), "t0", 0.0):
-                    a, r = fn.deep(t)
+                    a, r, pk = fn.deep(t)
                     row["deep"] = dict(allocated=int(a * MB), reserved=int(r * MB), active=int(a * MB),
-                                       peak_allocated=int(a * MB), alloc_retries=0, ooms=0)
+                                       peak_allocated=int(pk * MB), alloc_retries=0, ooms=0)
                 ps.append(row)
             u = int(used * MB) // 2097152 * 2097152
             gs.append(dict(i=g.i, total=g.cap * MB, used=u, free=g.cap * MB - u))

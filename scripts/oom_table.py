@@ -21,7 +21,8 @@ score = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(score)
 
 DIRS = [("examples", "examples"), ("tests/fixtures/traces", "fixtures"),
-        ("tests/fixtures/traces_limits", "fixtures"), ("../shared/traces", "shared")]
+        ("tests/fixtures/traces_limits", "fixtures"), ("tests/fixtures/traces_h100", "fixtures"),
+        ("../shared/traces", "shared")]
 BEGIN, END = "<!-- oom-table:begin -->", "<!-- oom-table:end -->"
 
 

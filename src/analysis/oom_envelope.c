@@ -47,6 +47,12 @@
  * chance "trend" kept the process awake (HOT_TICKS) for nothing. The GPU's
  * own series has no such floor: its warning must not wait. */
 #define PROC_MIN_RISE 32.0
+/* Deep mode's demand line (envelope_update): a process whose allocator's
+ * peak allocation rose on at least PEAK_RISES of the last 8 ticks (bits of
+ * PEAK_MASK) keeps making new highs -- a grower, not one spike -- and counts
+ * at its peak where that exceeds its reservation. */
+#define PEAK_MASK  0xffu
+#define PEAK_RISES 2
 
 struct env_result {
 	enum vt_phase phase;
@@ -385,6 +391,7 @@ static void envelope_rebase(struct envelope *e, size_t np)
 		e->txx += x * x;
 	}
 	series_rebase(e, &e->gpu);
+	series_rebase(e, &e->demand);
 	for (size_t j = 0; j < np; j++)
 		series_rebase(e, &((struct env_proc *)idtab_at(&e->procs, j))->s);
 	e->since_rebase = 0;
@@ -487,7 +494,7 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
 	double rate = fit_ols(&f, f.n - L, f.n);
 	if (L > e->gpu.n)
 		return;
-	struct env_fit g = fit_view(e, &e->gpu);
+	struct env_fit g = fit_view(e, &e->demand);
 	if (fit_ols(&g, g.n - L, g.n) < 0.5 * rate)
 		return;
 	enum vt_phase phase = out->phase;
@@ -521,6 +528,8 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
 			e->gpu.n = e->gpu.seg = e->gpu.run = e->gpu.idle = e->gpu.hot = 0;
+			e->demand.n = e->demand.seg = e->demand.run = e->demand.idle =
+			    e->demand.hot = 0;
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
 				p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0;
@@ -546,17 +555,33 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	}
 	uint32_t slot = (e->head + ENV_CAP - 1) & ENV_MASK;
 	series_put(e, &e->gpu, slot, (double)in->used / MIB, advance);
+	double over = 0.0; /* MiB the demand line lies above NVML's */
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
-		if (e->fresh[j])
+		const struct pred_proc_sample *q = &in->procs[j];
+		if (e->fresh[j]) {
 			p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0, p->s.sign = 0;
+			p->peak = q->deep_peak;
+			p->rises = 0;
+		}
+		if (advance)
+			p->rises <<= 1;
+		if (q->deep_peak > p->peak) {
+			if (p->peak > 0)
+				p->rises |= 1;
+			p->peak = q->deep_peak;
+		}
+		if (__builtin_popcount(p->rises & PEAK_MASK) >= PEAK_RISES &&
+		    q->deep_peak > q->deep_reserved)
+			over += (double)(q->deep_peak - q->deep_reserved) / MIB;
 		series_put(e, &p->s, slot, (double)in->procs[j].used / MIB, advance);
 	}
+	series_put(e, &e->demand, slot, (double)in->used / MIB + over, advance);
 	if (e->since_rebase >= ENV_CAP)
 		envelope_rebase(e, np);
 
 	bool searched;
-	struct env_result g = series_step(e, &e->gpu, false, &searched);
+	struct env_result g = series_step(e, &e->demand, false, &searched);
 	out->phase = g.phase;
 	out->rate_mb_s = g.rate;
 	double cap = 0.0;
@@ -565,7 +590,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	else
 		cap = (double)in->total / MIB;
 	if (g.phase == PHASE_GROWING && in->total > 0) {
-		struct env_fit f = fit_view(e, &e->gpu);
+		struct env_fit f = fit_view(e, &e->demand);
 		env_oom(e, &f, g.seg, cap, NULL, out);
 	}
 

@@ -44,6 +44,8 @@ struct env_series {
 struct env_proc {
 	struct idtab_key key; /* first: idtab's rule */
 	struct env_series s;
+	uint64_t peak;  /* deep mode's peak allocation, as last seen */
+	uint32_t rises; /* bit k: it rose k ticks ago */
 };
 
 struct envelope {
@@ -59,6 +61,10 @@ struct envelope {
 	uint32_t head, nt;     /* next write position, samples held */
 	uint32_t since_rebase; /* samples appended since the sums were rebuilt */
 	struct env_series gpu;
+	/* the GPU's demand line: gpu with each reporting process's reservation
+	 * replaced by its allocator's peak allocation (deep mode); equal to gpu
+	 * without it */
+	struct env_series demand;
 	struct idtab procs;
 	bool *fresh;
 	size_t fresh_cap;

@@ -33,6 +33,9 @@ struct pred_proc_sample {
 	pid_t pid;
 	uint64_t starttime; /* with pid, the identity; 0 when unknown */
 	uint64_t used;      /* bytes */
+	/* deep mode (docs/deep-mode.md), 0 when unknown: what its allocator
+	 * reserves now and the most it ever had allocated at once */
+	uint64_t deep_reserved, deep_peak;
 };
 
 struct pred_input {

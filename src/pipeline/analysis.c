@@ -95,6 +95,18 @@ static void enrich_to_survival(const struct enrich_facts *f, struct surv_proc *s
 	}
 }
 
+/* Deep mode's figures of a process on one GPU: they are the process's sums
+ * over its devices, so only a process on one GPU tells its GPU's. */
+static const struct snap_deep *deep_of(const struct model *m, const struct snap_proc *sp)
+{
+	if (!sp || !(sp->flags & PF_DEEP_VALID) || sp->deep.reserved > sp->used)
+		return NULL;
+	for (size_t i = 0; i < m->snap.nprocs; i++)
+		if (m->snap.procs[i].pid == sp->pid && &m->snap.procs[i] != sp)
+			return NULL;
+	return &sp->deep;
+}
+
 static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 {
 	struct model_gpu *g = &m->gpus[slot];
@@ -107,7 +119,9 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 		a->pred[slot] = a->ops->create(&a->params);
 	for (size_t j = 0; j < n; j++) {
 		const struct model_proc *p = g->rows[j];
-		a->in[j] = (struct pred_proc_sample){p->pid, p->starttime, p->used};
+		const struct snap_deep *d = deep_of(m, model_proc_snap(m, p));
+		a->in[j] = (struct pred_proc_sample){
+		    p->pid, p->starttime, p->used, d ? d->reserved : 0, d ? d->peak_allocated : 0};
 	}
 	uint64_t free_b = sg->mem_free;
 	if (!(sg->valid & GM_MEM_FREE))

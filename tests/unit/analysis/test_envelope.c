@@ -147,6 +147,93 @@ static void test_sawtooth_leak_warns_early_and_right(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* A leak of 60 MiB/s under big transients (0.5-3 GiB, the cache emptied
+ * every 2 s) beside a big neighbour, seen at 1 Hz; with deep mode its
+ * allocator's peak allocation (rising with the leak) and reservation.
+ * Returns the first second the range stands (0: never) and the OOM's. */
+static int deep_leak_first(bool deep, double *t_oom)
+{
+	struct sim s;
+	sim_open(&s);
+	const double nb = 113252.0, ctx = 500.0, rate = 60.0;
+	double live = 0.0, cache = 0.0, peak = 0.0;
+	uint32_t rng = 777;
+	int first = 0;
+	*t_oom = -1.0;
+	for (int k = 0; k < 6000 && *t_oom < 0; k++) {
+		rng = rng * 1103515245u + 12345u;
+		double tmp = 500.0 + 2500.0 * ((rng >> 8) & 0xffff) / 65535.0;
+		if (nb + ctx + live + rate * 0.1 + tmp > 143771.0) {
+			*t_oom = k * 0.1;
+			break;
+		}
+		live += rate * 0.1;
+		cache = tmp > cache ? tmp : cache;
+		peak = live + tmp > peak ? live + tmp : peak;
+		if (k % 20 == 19)
+			cache = 0.0;
+		if (k % 10)
+			continue;
+		double mine = ctx + live + cache;
+		struct pred_proc_sample pr[2] = {
+		    {.pid = 483, .starttime = 7, .used = (uint64_t)(nb * MB)},
+		    {.pid = 511,
+		     .starttime = 9,
+		     .used = (uint64_t)(mine * MB),
+		     .deep_reserved = deep ? (uint64_t)((live + cache) * MB) : 0,
+		     .deep_peak = deep ? (uint64_t)(peak * MB) : 0}};
+		sim_tick(&s, k / 10, (uint64_t)((nb + mine) * MB), pr, 2);
+		if (!first && s.out.has_oom)
+			first = k / 10;
+	}
+	s.ops->destroy(s.p);
+	return first;
+}
+
+/* Deep mode's peak allocation is the demand line while it keeps rising: the
+ * cache's sawtooth, which hides the leak from NVML, is gone from it, and the
+ * leak is seen far sooner. */
+static void test_deep_peak_is_the_demand_line(void **state)
+{
+	(void)state;
+	double t_oom, t_oom2;
+	int blind = deep_leak_first(false, &t_oom);
+	int deep = deep_leak_first(true, &t_oom2);
+	print_message("range from %d s with deep mode, %d s without; OOM at %.1f s\n", deep, blind,
+	              t_oom);
+	assert_true(t_oom == t_oom2 && t_oom > 150.0);
+	assert_true(deep >= 9); /* still >= 10 samples of evidence */
+	assert_true(blind == 0 || deep + 30 <= blind);
+}
+
+/* A neighbour whose peak rose once (one big request, freed since) is no
+ * grower: its all-time peak stays out of the demand line, and every answer
+ * is the one without deep mode. */
+static void test_deep_one_spike_changes_nothing(void **state)
+{
+	(void)state;
+	struct sim a, b;
+	sim_open(&a);
+	sim_open(&b);
+	for (int t = 0; t < 200; t++) {
+		double spike = t >= 50 && t < 52 ? 20480.0 : 0.0; /* 20 GiB for 2 s */
+		double leak = 30.0 * t;
+		struct pred_proc_sample pa[2] = {
+		    {.pid = 1, .starttime = 1, .used = (uint64_t)((2048.0 + spike) * MB)},
+		    {.pid = 2, .starttime = 2, .used = (uint64_t)((100000.0 + leak) * MB)}};
+		struct pred_proc_sample pb[2];
+		memcpy(pb, pa, sizeof(pa));
+		pb[0].deep_reserved = pa[0].used;
+		pb[0].deep_peak = (uint64_t)((2048.0 + (t >= 50 ? 20480.0 : 0.0)) * MB);
+		uint64_t used = pa[0].used + pa[1].used;
+		sim_tick(&a, t, used, pa, 2);
+		sim_tick(&b, t, used, pb, 2);
+		assert_memory_equal(&a.out, &b.out, sizeof(a.out));
+	}
+	a.ops->destroy(a.p);
+	b.ops->destroy(b.p);
+}
+
 /* A sawtooth leak (300 MiB/s, transients up to 4 GiB freed every 2 s) into
  * the full line, where NVML stays flat while the allocator serves the leak
  * from its cache: the range keeps a later end -- the lowest level seen lately
@@ -437,7 +524,8 @@ static void test_steady_state_does_not_allocate(void **state)
 	(void)state;
 	struct sim s;
 	sim_open(&s);
-	struct pred_proc_sample pr[3] = {{1, 1, 10 * GB}, {2, 2, 20 * GB}, {3, 3, 1 * GB}};
+	struct pred_proc_sample pr[3] = {
+	    {1, 1, 10 * GB, 0, 0}, {2, 2, 20 * GB, 0, 0}, {3, 3, 1 * GB, 0, 0}};
 	for (int i = 0; i < 20; i++)
 		sim_tick(&s, i, 31 * GB, pr, 3);
 	size_t before = alloc_calls;
@@ -458,6 +546,8 @@ int main(void)
 	    cmocka_unit_test(test_sawtooth_leak_warns_early_and_right),
 	    cmocka_unit_test(test_full_line_is_not_now),
 	    cmocka_unit_test(test_culprit_is_the_recent_grower),
+	    cmocka_unit_test(test_deep_peak_is_the_demand_line),
+	    cmocka_unit_test(test_deep_one_spike_changes_nothing),
 	    cmocka_unit_test(test_warmup_that_stops_never_warns),
 	    cmocka_unit_test(test_jumps_and_spikes_never_warn),
 	    cmocka_unit_test(test_shrink),

@@ -70,7 +70,8 @@ static size_t run(const struct predictor_ops *ops, enum scenario sc, long n, lon
 	struct pred_output out;
 	size_t np = sc == S_CHURN ? MAXP : 16;
 	for (size_t j = 0; j < MAXP; j++)
-		procs[j] = (struct pred_proc_sample){(pid_t)(100 + j), j, (next() % 1000) << 20};
+		procs[j] =
+		    (struct pred_proc_sample){(pid_t)(100 + j), j, (next() % 1000) << 20, 0, 0};
 	double t = 1e9;
 	uint64_t total = 80ull << 30;
 	size_t before = 0;
@@ -95,8 +96,14 @@ static size_t run(const struct predictor_ops *ops, enum scenario sc, long n, lon
 			break;
 		}
 		case S_HUGE_JUMPS:
-			for (size_t j = 0; j < np; j++)
+			for (size_t j = 0; j < np; j++) {
 				procs[j].used = next() % 2 ? 1000000000000ull : 0;
+				/* deep mode's figures, any size, rising or not */
+				procs[j].deep_peak =
+				    next() % 3 ? procs[j].deep_peak + next() % (1ull << 40)
+				               : next();
+				procs[j].deep_reserved = next() % 2 ? next() : 0;
+			}
 			if (next() % 50 == 0)
 				procs[0].used = UINT64_MAX / 32;
 			break;
@@ -104,6 +111,9 @@ static size_t run(const struct predictor_ops *ops, enum scenario sc, long n, lon
 			procs[3].used += (200ull << 20) + (next() % (64ull << 20));
 			if (procs[3].used > total)
 				procs[3].used = 1ull << 30; /* the OOM: freed, start over */
+			/* it reports: a peak above its sawtoothing reservation */
+			procs[3].deep_reserved = procs[3].used - (next() % (512ull << 20));
+			procs[3].deep_peak = procs[3].used + (1ull << 30);
 			break;
 		case S_CHURN:
 			np = i < warmup ? (i == 0 ? MAXP : next() % (MAXP + 1))

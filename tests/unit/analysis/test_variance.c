@@ -147,7 +147,7 @@ static void test_culprit_is_fastest_grower(void **state)
 	const struct predictor_ops *ops = &predictor_variance_ops;
 	void *p = ops->create(NULL);
 	struct pred_proc_sample procs[3] = {
-	    {100, 1, 1000 * MB}, {200, 2, 1000 * MB}, {300, 3, 5000 * MB}};
+	    {100, 1, 1000 * MB, 0, 0}, {200, 2, 1000 * MB, 0, 0}, {300, 3, 5000 * MB, 0, 0}};
 	struct pred_output out;
 	struct pred_proc_out pout[3];
 	uint64_t free_b = 60000 * MB;
@@ -176,7 +176,7 @@ static void test_identity_recycled_pid_and_vanished(void **state)
 	(void)state;
 	const struct predictor_ops *ops = &predictor_variance_ops;
 	void *p = ops->create(NULL);
-	struct pred_proc_sample a[2] = {{42, 100, 0}, {43, 7, 0}};
+	struct pred_proc_sample a[2] = {{42, 100, 0, 0, 0}, {43, 7, 0, 0, 0}};
 	struct pred_output out;
 	struct pred_proc_out pout[2];
 	for (int i = 0; i < 20; i++) {
@@ -215,7 +215,7 @@ static void test_steady_state_does_not_allocate(void **state)
 	struct pred_proc_out pout[16];
 	struct pred_output out;
 	for (int j = 0; j < 16; j++)
-		procs[j] = (struct pred_proc_sample){1000 + j, (uint64_t)j, (uint64_t)j * MB};
+		procs[j] = (struct pred_proc_sample){1000 + j, (uint64_t)j, (uint64_t)j * MB, 0, 0};
 	tick(ops, p, 0, 1ull << 36, procs, 16, &out, pout);
 	size_t before = alloc_calls;
 	for (int i = 1; i < 5000; i++) {
