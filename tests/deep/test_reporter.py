@@ -7,20 +7,14 @@ initialised, threads, exit, SIGTERM (alone and chained), a directory of the
 wrong mode refused, the OOM observer, its cost, and `vramtop wrap`.
 Prints TAP. usage: test_reporter.py VRAMTOP"""
 import json, os, shutil, signal, socket, stat, subprocess, sys, tempfile, textwrap, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.normpath(os.path.join(HERE, "..", "..", "clients", "python"))
 FAKE = os.path.join(HERE, "fake_torch")
-results = []
 GIB = 1 << 30
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 PRELUDE = textwrap.dedent(f"""
@@ -414,20 +408,4 @@ def _():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def main():
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (name, fn) in enumerate(results, 1):
-        try:
-            note = fn()
-            print(f"ok {i} - {name}" + (f" # {note}" if note else ""))
-        except Exception as e:  # noqa: BLE001
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for l in f"{type(e).__name__}: {e!r}".splitlines():
-                print(f"# {l}")
-    sys.stdout.flush()
-    return 1 if failed else 0
-
-
-sys.exit(main())
+sys.exit(run_cases())

@@ -6,17 +6,11 @@ resize through all four layouts, a GPU lost mid-run, replay controls.
 Checks `tmux capture-pane` for what a user would see. Prints TAP.
 usage: test_tui.py VRAMTOP FAKE_NVML_DIR SCENARIO_DIR EXAMPLES_DIR"""
 import json, os, re, shutil, signal, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT, FAKE, SCEN, EXAMPLES = sys.argv[1:5]
-results = []
 SOCK = "vt-e2e-%d" % os.getpid()
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 def tmux(*args, check=True):
@@ -335,24 +329,5 @@ def _():
         s.close()
 
 
-def main():
-    if not shutil.which("tmux"):
-        print("1..0 # SKIP no tmux")
-        return 0
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (name, fn) in enumerate(results, 1):
-        try:
-            fn()
-            print("ok %d - %s" % (i, name))
-        except Exception as e:  # noqa: BLE001
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for line in ("%s: %s" % (type(e).__name__, e)).splitlines()[:40]:
-                print("# " + line)
-        finally:
-            tmux("kill-server", check=False)
-    return 1 if failed else 0
-
-
-sys.exit(main())
+sys.exit(run_cases(skip_all=None if shutil.which("tmux") else "no tmux",
+                  cleanup=lambda: tmux("kill-server", check=False), max_lines=40))

@@ -9,17 +9,11 @@ ones and other files kept; a directory of the wrong mode not read; deep
 figures through --once --json, the JSON stream, record and replay. Prints TAP.
 usage: test_deep.py VRAMTOP FAKE_NVML_DIR SCENARIO_DIR PEER_PY"""
 import json, os, pwd, shutil, signal, socket, stat, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT, FAKE, SCEN, PEER = sys.argv[1:5]
-results = []
 GIB = 1 << 30
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 class World:
@@ -255,20 +249,4 @@ def _():
         w.close()
 
 
-def main():
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (name, fn) in enumerate(results, 1):
-        try:
-            skip = fn()
-            print(f"ok {i} - {name}" + (f" # {skip}" if skip else ""))
-        except Exception as e:  # noqa: BLE001
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for l in f"{type(e).__name__}: {e}".splitlines():
-                print(f"# {l}")
-    sys.stdout.flush()
-    return 1 if failed else 0
-
-
-sys.exit(main())
+sys.exit(run_cases())

@@ -8,19 +8,13 @@ cmdline, maps and fds must never be read; a process in a PID namespace of its
 own (unshare), and vramtop itself in one with its own /proc. Prints TAP.
 usage: test_enrich.py VRAMTOP FAKE_NVML_DIR"""
 import json, os, pwd, shutil, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT, FAKE = sys.argv[1:3]
 # are these tests themselves in a PID namespace of their own (a container)?
 ISOLATED = os.readlink("/proc/self/ns/pid") != "pid:[4026531836]"
-results = []
 OTHER_USER = "vt-enrich-other"
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 def scenario(tmp, procs):
@@ -176,7 +170,7 @@ def _():
 def _():
     prefix = unshare_pid()
     if prefix is None:
-        return "skip unshare --pid refused here"
+        return "SKIP unshare --pid refused here"
     tmp = tempfile.mkdtemp()
     outer = subprocess.Popen(prefix + ["sleep", "120"])
     inner = None  # the sleep: PID 1 of the new namespace
@@ -211,7 +205,7 @@ def _():
 def _():
     prefix = unshare_pid(mount_proc=True)
     if prefix is None:
-        return "skip unshare --pid --mount-proc refused here"
+        return "SKIP unshare --pid --mount-proc refused here"
     tmp = tempfile.mkdtemp()
     host = subprocess.Popen(["sleep", "120"])  # a host PID the namespace cannot see
     try:
@@ -249,7 +243,7 @@ def other_user():
 def _():
     u = other_user()
     if u is None:
-        return "skip not root: cannot create a second user"
+        return "SKIP not root: cannot create a second user"
     tmp = tempfile.mkdtemp()
     os.chmod(tmp, 0o755)
     w = weights_file(tmp, "theirs.safetensors", 12345)
@@ -304,19 +298,4 @@ def _():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main():
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (name, fn) in enumerate(results, 1):
-        try:
-            skip = fn()
-            print(f"ok {i} - {name}" + (f" # SKIP {skip[5:]}" if skip else ""))
-        except Exception as e:  # noqa: BLE001 -- every failure is reported as TAP
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for line in repr(e).splitlines():
-                print(f"# {line}")
-    sys.exit(1 if failed else 0)
-
-
-main()
+sys.exit(run_cases())

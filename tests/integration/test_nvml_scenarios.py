@@ -4,19 +4,13 @@ one scenario per failure mode of SPEC §8 that touches NVML, plus the config
 failure modes (corrupt at start, SIGHUP reload). Prints TAP.
 usage: test_nvml_scenarios.py VRAMTOP FAKE_NVML_DIR FAKE_NVML_OLD_DIR SCENARIO_DIR"""
 import json, os, signal, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT, FAKE, FAKE_OLD, SCEN = sys.argv[1:5]
 # run inside a PID namespace of its own (a container without --pid=host),
 # vramtop takes NVML's PIDs for the host's and keeps rows /proc cannot show
 ISOLATED = os.readlink("/proc/self/ns/pid") != "pid:[4026531836]"
-results = []
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 class Procs:
@@ -566,19 +560,4 @@ def _():
         os.close(r)
 
 
-def main():
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (name, fn) in enumerate(results, 1):
-        try:
-            fn()
-            print(f"ok {i} - {name}")
-        except Exception as e:  # noqa: BLE001 -- report every failure as TAP
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for line in (f"{type(e).__name__}: {e}").splitlines():
-                print(f"# {line}")
-    sys.exit(1 if failed else 0)
-
-
-main()
+sys.exit(run_cases())

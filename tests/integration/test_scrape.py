@@ -10,19 +10,13 @@ timeout. SGLang's /metrics and llama.cpp's /slots are second endpoints, asked
 after the first. Prints TAP.
 usage: test_scrape.py VRAMTOP FAKE_NVML_DIR FIXTURE_DIR"""
 import json, os, socket, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT, FAKE, FIX = sys.argv[1:4]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "fake_server.py")
 TIMEOUT_MS = 2000  # generous: the fake servers are Python on a shared, loaded machine
-results = []
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 def free_port():
@@ -298,19 +292,4 @@ def _():
         s.close()
 
 
-def main():
-    print(f"1..{len(results)}")
-    failed = 0
-    for i, (name, fn) in enumerate(results, 1):
-        try:
-            fn()
-            print(f"ok {i} - {name}")
-        except Exception as e:  # noqa: BLE001 -- every failure is reported as TAP
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for line in repr(e).splitlines():
-                print(f"# {line}")
-    sys.exit(1 if failed else 0)
-
-
-main()
+sys.exit(run_cases())

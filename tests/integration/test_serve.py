@@ -8,16 +8,10 @@ idle connections, a 1 MB request line, unknown paths, other methods) and a
 usage: test_serve.py VRAMTOP FAKE_NVML_DIR SCENARIO_DIR PROMTOOL PROMETHEUS"""
 import http.client, json, os, re, resource, shutil, signal, socket, subprocess, sys
 import tempfile, time, urllib.parse, urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tap import case, run_cases  # noqa: E402 -- found through the path above
 
 VT, FAKE, SCEN, PROMTOOL, PROMETHEUS = sys.argv[1:6]
-results = []
-
-
-def case(name):
-    def wrap(fn):
-        results.append((name, fn))
-        return fn
-    return wrap
 
 
 class Serve:
@@ -637,27 +631,4 @@ def _():
         s.close()
 
 
-def main():
-    print(f"1..{len(results)}")
-    failed = 0
-    only = os.environ.get("TEST_ONLY")
-    for i, (name, fn) in enumerate(results, 1):
-        if only and only not in name:
-            print(f"ok {i} - {name} # SKIP not selected")
-            continue
-        try:
-            fn()
-            print(f"ok {i} - {name}")
-        except Exception as e:  # noqa: BLE001 -- report every failure as TAP
-            failed += 1
-            print(f"not ok {i} - {name}")
-            import traceback
-            tb = [f for f in traceback.extract_tb(e.__traceback__)
-                  if f.filename == __file__][-1]
-            for line in (f"{type(e).__name__}: {e} (line {tb.lineno})").splitlines():
-                print(f"# {line}")
-        sys.stdout.flush()
-    sys.exit(1 if failed else 0)
-
-
-main()
+sys.exit(run_cases())
