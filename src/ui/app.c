@@ -77,13 +77,42 @@ static void draw(struct ui_app *a)
 	a->have_prev = true;
 }
 
+/* A replay's trace event in words: the events the recorders write (the
+ * workload's own start, end and OOM, deep mode's allocator OOM, an exit),
+ * others by name. */
+static void event_words(const struct trace_event *ev, char *buf, size_t n)
+{
+	static const struct {
+		const char *event, *words;
+	} known[] = {
+	    {"start", "started its work"},
+	    {"end", "finished its work"},
+	    {"oom", "ran out of GPU memory"},
+	    {"deep_oom", "had an allocation refused by its allocator (deep mode)"},
+	    {"exit", "exited"},
+	};
+	const char *words = NULL;
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && ev->pid; k++)
+		if (!strcmp(ev->event, known[k].event))
+			words = known[k].words;
+	char gpu[24] = "";
+	if (ev->gpu >= 0)
+		snprintf(gpu, sizeof(gpu), " on GPU %d", ev->gpu);
+	if (!words)
+		snprintf(buf, n, "trace event: %s%s%.0d%s", ev->event, ev->pid ? ", PID " : "",
+		         (int)ev->pid, gpu);
+	else if (!strcmp(ev->event, "exit") && ev->has_rc)
+		snprintf(buf, n, "PID %d exited with status %d%s", (int)ev->pid, ev->rc, gpu);
+	else
+		snprintf(buf, n, "PID %d %s%s", (int)ev->pid, words, gpu);
+}
+
 /* Notices the model brings: a replay's trace events, GPUs lost. */
 static void model_notices(struct ui_app *a, const struct model *m)
 {
 	char buf[160];
 	for (size_t i = 0; i < m->nevents; i++) {
-		snprintf(buf, sizeof(buf), "trace event: %s%s%.0d", m->events[i].event,
-		         m->events[i].pid ? ", pid " : "", (int)m->events[i].pid);
+		event_words(&m->events[i], buf, sizeof(buf));
 		ui_notice(&a->st, buf);
 	}
 	for (size_t i = 0; i < m->ngpus && i < 128; i++) {

@@ -282,6 +282,32 @@ def _():
         s.close()
 
 
+@case("replay of a real trace: deep mode's figures in the details, the trace's events in words")
+def _():
+    trace = os.path.join(os.path.dirname(EXAMPLES), "tests", "fixtures", "traces_h100",
+                         "leak_spiky.jsonl.gz")
+    s = Screen(["replay", trace, "--speed", "4"])
+    try:
+        s.wait(r"PID 858 started its work", timeout=15)
+        s.keys("Space")
+        s.wait(r"PAUSED")
+        for _ in range(4):  # select the leaker's row
+            if re.search(r"▶\S*\s*858\b", s.text()):
+                break
+            s.keys("Down")
+        s.keys("Enter")
+        t = s.wait(r"PID 858 ·")
+        assert re.search(r"deep allocated [\d.]+ [MG]iB of reserved [\d.]+ [MG]iB", t), t
+        assert re.search(r"peak allocated [\d.]+ [MG]iB · allocator retries \d+ · OOMs 0", t), t
+        s.keys("Escape")
+        s.keys("Space")
+        s.keys("+")  # 8x: the OOM's notice shows for the trace's last 4 s
+        s.wait(r"PID 858 ran out of GPU memory on GPU 0", timeout=40)
+        assert "trace event:" not in s.text()
+    finally:
+        s.close()
+
+
 @case("the terminal goes away (tmux killed): vramtop exits instead of spinning")
 def _():
     procs = Procs()
