@@ -42,8 +42,8 @@ const char *survival_verdict_name(enum surv_verdict v)
 
 const char *survival_basis_name(enum surv_basis b)
 {
-	static const char *const names[] = {"kv-cache", "phase", "weights",
-	                                    "prealloc", "used",  "observed"};
+	static const char *const names[] = {"kv-cache", "phase",    "weights", "prealloc",
+	                                    "used",     "observed", "retries"};
 	if ((unsigned)b < sizeof(names) / sizeof(names[0]))
 		return names[b];
 	return "unknown";
@@ -74,7 +74,10 @@ static enum surv_verdict by_ratio(double r)
 static void assess_one(const struct surv_proc *p, uint64_t gpu_free, struct surv_result *r)
 {
 	uint64_t avail = p->used > UINT64_MAX - gpu_free ? UINT64_MAX : p->used + gpu_free;
-	uint64_t seen = max_u64(p->used, p->observed_peak);
+	/* the most seen: by NVML's samples, or by the allocator itself, which
+	 * counts every transient between them */
+	uint64_t observed = max_u64(p->observed_peak, p->deep_peak);
+	uint64_t seen = max_u64(p->used, observed);
 	if (p->has_kv && isfinite(p->kv_usage)) {
 		/* the pool is allocated already: the process will not grow, but it
 		 * runs out of KV blocks (preemption, queueing) as usage nears 1 */
@@ -99,8 +102,8 @@ static void assess_one(const struct surv_proc *p, uint64_t gpu_free, struct surv
 			est = scale(p->used, survival_multiplier(p->workload));
 			r->basis = SB_USED;
 		}
-		if (p->observed_peak > est) {
-			est = p->observed_peak;
+		if (observed > est) {
+			est = observed;
 			r->basis = SB_OBSERVED;
 		}
 		r->peak = est;
@@ -109,6 +112,11 @@ static void assess_one(const struct surv_proc *p, uint64_t gpu_free, struct surv
 	r->ratio = avail ? (double)r->peak / (double)avail : (r->peak ? INFINITY : 0.0);
 	if (r->basis != SB_KV && r->basis != SB_PHASE)
 		r->verdict = by_ratio(r->ratio);
+	if (p->retried && r->verdict < SURV_TIGHT) {
+		/* it is at the line already: each further step frees and retries */
+		r->verdict = SURV_TIGHT;
+		r->basis = SB_RETRIES;
+	}
 	r->raised = false;
 }
 

@@ -1,6 +1,7 @@
 /* survival.h: will each process on a GPU reach its peak memory? A verdict
  * OK / TIGHT / OOM per process, from (in order) scraped KV-cache usage, the
- * phase, or a peak estimate = weights x workload multiplier. Pure functions;
+ * phase, or a peak estimate = weights x workload multiplier; at least TIGHT
+ * while deep mode says its allocator lately had to retry. Pure functions;
  * the caller owns every array. Rules and thresholds: docs/analysis.md. */
 #ifndef VT_SURVIVAL_H
 #define VT_SURVIVAL_H
@@ -44,6 +45,11 @@ struct surv_proc {
 	bool preallocating; /* vLLM, SGLang, TGI, JAX: reserve their pool up front */
 	bool has_kv;        /* scraped KV-cache usage present */
 	double kv_usage;    /* fraction [0, 1] */
+	/* deep mode (docs/deep-mode.md): the allocator's peak allocation plus
+	 * what the process holds outside it, bytes (0 unknown), and whether the
+	 * allocator lately had to free its cache and retry to fit */
+	uint64_t deep_peak;
+	bool retried;
 };
 
 enum surv_basis {
@@ -53,6 +59,7 @@ enum surv_basis {
 	SB_PREALLOC, /* 1.05 x observed */
 	SB_USED,     /* weights unknown: current usage x multiplier */
 	SB_OBSERVED, /* the observed peak beat the estimate */
+	SB_RETRIES,  /* deep mode: its allocator lately freed its cache and retried */
 };
 
 struct surv_result {

@@ -69,6 +69,12 @@ struct model_proc {
 	bool analysed;
 	struct pred_proc_out an;
 	enum surv_verdict verdict;
+	bool verdict_retries; /* the verdict is deep mode's retries' */
+	/* deep mode's allocator retries as last seen, and when they last rose
+	 * (model.t_mono) if they did since vramtop first saw them */
+	bool retries_seen, retry_rose;
+	uint64_t retries;
+	double retry_t;
 	/* history: used bytes per tick, ring of model.hist_len */
 	uint64_t *hist;
 	unsigned long first_tick, last_tick;

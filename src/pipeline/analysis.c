@@ -107,6 +107,30 @@ static const struct snap_deep *deep_of(const struct model *m, const struct snap_
 	return &sp->deep;
 }
 
+/* Deep mode's evidence for a process's verdict: its allocator's peak plus
+ * what it holds outside the allocator (NVML's used - reserved), and whether
+ * its retries rose within the last RETRY_WINDOW_S seconds. Its figures are
+ * sums over its devices: the peak only counts for a process on one GPU;
+ * retries anywhere mean it is at a line. */
+#define RETRY_WINDOW_S 60.0
+static void deep_to_survival(const struct model *m, struct model_proc *p, struct surv_proc *out)
+{
+	const struct snap_proc *sp = model_proc_snap(m, p);
+	if (!sp || !(sp->flags & PF_DEEP_VALID))
+		return;
+	uint64_t r = sp->deep.alloc_retries;
+	if (p->retries_seen && r > p->retries) {
+		p->retry_rose = true;
+		p->retry_t = m->t_mono;
+	}
+	p->retries_seen = true;
+	p->retries = r;
+	out->retried = p->retry_rose && m->t_mono - p->retry_t <= RETRY_WINDOW_S;
+	const struct snap_deep *d = deep_of(m, sp);
+	if (d)
+		out->deep_peak = d->peak_allocated + (sp->used - d->reserved);
+}
+
 static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 {
 	struct model_gpu *g = &m->gpus[slot];
@@ -137,19 +161,22 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 	a->ops->update(a->pred[slot], &in, &g->an, a->out);
 	g->analysed = true;
 	for (size_t j = 0; j < n; j++) {
-		const struct enrich_facts *f = &g->rows[j]->id->enr;
+		struct model_proc *p = g->rows[j];
+		const struct enrich_facts *f = &p->id->enr;
 		a->sp[j] = (struct surv_proc){
 		    .phase = a->out[j].phase,
 		    .used = a->in[j].used,
-		    .observed_peak = g->rows[j]->peak,
+		    .observed_peak = p->peak,
 		};
 		enrich_to_survival(f, &a->sp[j]);
+		deep_to_survival(m, p, &a->sp[j]);
 	}
 	survival_assess(a->sp, n, sg->mem_total, sg->mem_free, a->sr);
 	for (size_t j = 0; j < n; j++) {
 		struct model_proc *p = g->rows[j];
 		p->an = a->out[j];
 		p->verdict = a->sr[j].verdict;
+		p->verdict_retries = a->sr[j].basis == SB_RETRIES;
 		p->analysed = true;
 	}
 }

@@ -115,6 +115,11 @@ static void detail_verdict(char *buf, size_t len, const struct ui_state *s,
 	} else if (p->verdict == SURV_OOM) {
 		*st = role(THEME_ALERT, CANVAS_BOLD);
 		snprintf(buf, len, "verdict OOM: its projected peak is more than the GPU can give");
+	} else if (p->verdict == SURV_TIGHT && p->verdict_retries) {
+		*st = role(THEME_WARN, 0);
+		snprintf(buf, len,
+		         "verdict tight: its allocator had to free its cache and retry "
+		         "to fit within the last minute");
 	} else if (p->verdict == SURV_TIGHT) {
 		*st = role(THEME_WARN, 0);
 		snprintf(buf, len,

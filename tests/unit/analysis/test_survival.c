@@ -137,6 +137,40 @@ static void test_rules(void **state)
 	assert_int_equal(r.verdict, SURV_OOM);
 }
 
+/* Deep mode: the allocator's peak (which counts the transients between
+ * NVML's samples) is an observed peak; recent retries make a process at
+ * least TIGHT, whatever else says OK, and never lower a worse verdict. */
+static void test_deep_evidence(void **state)
+{
+	(void)state;
+	/* growing, 10 GB used, unknown workload: 15 GB of 10 + 50 -> OK; the
+	 * allocator peaked at 45 GB between samples: 45 / 60 still OK, basis
+	 * observed; at 58 GB: 97 % -> TIGHT */
+	struct surv_proc p = {.phase = PHASE_GROWING, .used = 10 * GB};
+	struct surv_result r = one(p, 80 * GB, 50 * GB);
+	assert_int_equal(r.verdict, SURV_OK);
+	assert_int_equal(r.basis, SB_USED);
+	p.deep_peak = 45 * GB;
+	r = one(p, 80 * GB, 50 * GB);
+	assert_int_equal(r.verdict, SURV_OK);
+	assert_int_equal(r.basis, SB_OBSERVED);
+	assert_int_equal(r.peak, 45 * GB);
+	p.deep_peak = 58 * GB;
+	r = one(p, 80 * GB, 50 * GB);
+	assert_int_equal(r.verdict, SURV_TIGHT);
+	/* a stable process is OK by its phase; retried lately: TIGHT */
+	p = (struct surv_proc){.phase = PHASE_STABLE, .used = 70 * GB, .retried = true};
+	r = one(p, 80 * GB, 1 * GB);
+	assert_int_equal(r.verdict, SURV_TIGHT);
+	assert_int_equal(r.basis, SB_RETRIES);
+	assert_string_equal(survival_basis_name(r.basis), "retries");
+	/* an OOM verdict stays OOM */
+	p = (struct surv_proc){.phase = PHASE_GROWING, .used = 10 * GB, .retried = true};
+	r = one(p, 80 * GB, 1 * GB);
+	assert_int_equal(r.verdict, SURV_OOM);
+	assert_int_equal(r.basis, SB_USED);
+}
+
 static void test_oversubscribed_gpu_raises_everyone(void **state)
 {
 	(void)state;
@@ -278,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_multipliers),
 	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_deep_evidence),
 	    cmocka_unit_test(test_oversubscribed_gpu_raises_everyone),
 	    cmocka_unit_test(test_breakdown),
 	    cmocka_unit_test(test_fixed_point_matches_printf),
