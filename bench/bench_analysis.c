@@ -75,8 +75,8 @@ static int bench_trace(const char *path, const char *name, bool predict)
 			size_t n = 0;
 			for (size_t k = 0; k < s.nprocs && n < 1024; k++)
 				if (s.procs[k].gpu == g)
-					in[n++] = (struct pred_proc_sample){s.procs[k].pid, 0,
-					                                    s.procs[k].used, 0, 0};
+					in[n++] = (struct pred_proc_sample){
+					    .pid = s.procs[k].pid, .used = s.procs[k].used};
 			struct pred_input pi = {
 			    s.time, s.gpus[g].mem_total, s.gpus[g].mem_used, s.gpus[g].mem_free, in,
 			    n};
@@ -127,7 +127,8 @@ static double tick_ns(const struct predictor_ops *ops, bool typical)
 	uint32_t rng = 1;
 	for (int j = 0; j < 16; j++) {
 		base[j] = (uint64_t)(j + 1) << 30;
-		in[j] = (struct pred_proc_sample){1000 + j, (uint64_t)j, base[j], 0, 0};
+		in[j] = (struct pred_proc_sample){
+		    .pid = 1000 + j, .starttime = (uint64_t)j, .used = base[j]};
 	}
 	const long warm = 2000, N = 400000;
 	double t0 = 0.0;

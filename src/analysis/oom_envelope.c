@@ -53,6 +53,11 @@
  * at its peak where that exceeds its reservation. */
 #define PEAK_MASK  0xffu
 #define PEAK_RISES 2
+/* ... and a process whose allocator refused it memory (its OOM count rose)
+ * within REFUSED_S seconds counts at its floor, the least it held over the
+ * last STABLE_W samples: the requests it makes no longer fit, so its spikes
+ * no longer land and cannot be what the others run into. */
+#define REFUSED_S 60.0
 
 struct env_result {
 	enum vt_phase phase;
@@ -499,7 +504,7 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
 		return;
 	enum vt_phase phase = out->phase;
 	double gpu_rate = out->rate_mb_s;
-	if (env_oom(e, &f, L, cap, &e->gpu, out)) {
+	if (env_oom(e, &f, L, cap, &e->demand, out)) {
 		out->culprit_pid = in->procs[cand].pid;
 		out->culprit_starttime = in->procs[cand].starttime;
 	}
@@ -533,6 +538,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
 				p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0;
+				p->t_refused = -INFINITY;
 			}
 		} else if (in->t <= last + 1e-9) {
 			advance = false; /* the same instant again: overwrite */
@@ -563,7 +569,12 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0, p->s.sign = 0;
 			p->peak = q->deep_peak;
 			p->rises = 0;
+			p->ooms = q->deep_ooms;
+			p->t_refused = -INFINITY;
 		}
+		if (q->deep_ooms > p->ooms)
+			p->t_refused = in->t;
+		p->ooms = q->deep_ooms;
 		if (advance)
 			p->rises <<= 1;
 		if (q->deep_peak > p->peak) {
@@ -575,6 +586,14 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		    q->deep_peak > q->deep_reserved)
 			over += (double)(q->deep_peak - q->deep_reserved) / MIB;
 		series_put(e, &p->s, slot, (double)in->procs[j].used / MIB, advance);
+		if (in->t - p->t_refused <= REFUSED_S && p->s.n > 0) {
+			/* its requests are refused: it holds its floor, not its spikes */
+			struct env_fit pf = fit_view(e, &p->s);
+			size_t w = pf.n < STABLE_W ? pf.n : STABLE_W;
+			double lo, hi;
+			fit_minmax(&pf, pf.n - w, pf.n, 1, &lo, &hi);
+			over += lo - fit_y(&pf, pf.n - 1);
+		}
 	}
 	series_put(e, &e->demand, slot, (double)in->used / MIB + over, advance);
 	if (e->since_rebase >= ENV_CAP)

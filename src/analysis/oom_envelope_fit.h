@@ -44,8 +44,10 @@ struct env_series {
 struct env_proc {
 	struct idtab_key key; /* first: idtab's rule */
 	struct env_series s;
-	uint64_t peak;  /* deep mode's peak allocation, as last seen */
-	uint32_t rises; /* bit k: it rose k ticks ago */
+	uint64_t peak;    /* deep mode's peak allocation, as last seen */
+	uint32_t rises;   /* bit k: it rose k ticks ago */
+	uint64_t ooms;    /* deep mode's OOM count, as last seen */
+	double t_refused; /* when it last rose; -inf: not seen rising */
 };
 
 struct envelope {

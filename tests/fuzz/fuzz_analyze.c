@@ -67,9 +67,12 @@ static void tick(struct lane *L, const struct snapshot *s, size_t gi)
 	size_t n = 0;
 	for (size_t k = 0; k < s->nprocs && n < NPROC; k++)
 		if (s->procs[k].gpu == gi)
-			in[n++] = (struct pred_proc_sample){
-			    s->procs[k].pid, s->procs[k].starttime, s->procs[k].used,
-			    s->procs[k].deep.reserved, s->procs[k].deep.peak_allocated};
+			in[n++] = (struct pred_proc_sample){s->procs[k].pid,
+			                                    s->procs[k].starttime,
+			                                    s->procs[k].used,
+			                                    s->procs[k].deep.reserved,
+			                                    s->procs[k].deep.peak_allocated,
+			                                    s->procs[k].deep.ooms};
 	struct pred_input pi = {s->time, g->mem_total, g->mem_used, g->mem_free, in, n};
 	for (size_t a = 0; a < NALGO; a++) {
 		const struct predictor_ops *ops = predictor_find(algos[a]);

@@ -23,8 +23,6 @@ KNOWN = {
                             "(1.3 GB/s against the growers' 0.7 GB/s): too early",
     "infer_kv.jsonl.gz": "issue 13: the KV cache grows by steps as requests finish; the first 30 s "
                          "of growth pass as volatile (lead 37 s of 54.6 s)",
-    "leak_spiky.jsonl.gz": "issue 13: the neighbour's 8-20 GB spikes put the peak line at the cap "
-                           "20 s before the leaker's OOM; the range says 'now' (coverage 0.87)",
 }
 
 HERE = os.path.dirname(os.path.abspath(__file__))

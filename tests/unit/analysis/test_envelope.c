@@ -234,6 +234,76 @@ static void test_deep_one_spike_changes_nothing(void **state)
 	b.ops->destroy(b.p);
 }
 
+/* A 300 MiB/s leak beside a server whose 8-20 GiB requests, held for a
+ * second every 4 s, are refused once they no longer fit (its allocator's OOM count
+ * rises), with or without deep mode telling so. Returns the share of the
+ * last 40 s before the leaker's OOM whose range holds the time left. */
+static double refused_coverage(bool deep, double *t_oom)
+{
+	struct sim s;
+	sim_open(&s);
+	const double cap = 143771.0, ballast = cap - 42000.0;
+	double leak = 1024.0;
+	uint64_t ooms = 0;
+	double range[400][3];
+	int n = 0;
+	*t_oom = -1.0;
+	for (int t = 0; t < 400; t++) {
+		leak += 300.0;
+		double server = 2048.0, spike = 8192.0 + 4096.0 * ((t / 4) % 4); /* 8-20 GiB */
+		if (t % 4 == 0) {
+			if (ballast + leak + server + spike <= cap)
+				server += spike;
+			else
+				ooms++;
+		}
+		if (ballast + leak + server > cap) {
+			*t_oom = t;
+			break;
+		}
+		struct pred_proc_sample pr[3] = {
+		    {.pid = 5, .starttime = 5, .used = (uint64_t)(ballast * MB)},
+		    {.pid = 7,
+		     .starttime = 7,
+		     .used = (uint64_t)(server * MB),
+		     .deep_ooms = deep ? ooms : 0},
+		    {.pid = 9, .starttime = 9, .used = (uint64_t)(leak * MB)}};
+		sim_tick(&s, t, (uint64_t)((ballast + leak + server) * MB), pr, 3);
+		range[n][0] = t;
+		range[n][1] = s.out.has_oom ? s.out.low_s : -1.0;
+		range[n][2] = s.out.has_oom ? s.out.high_s : -1.0;
+		n++;
+	}
+	s.ops->destroy(s.p);
+	int lines = 0, covered = 0;
+	for (int k = 0; k < n; k++) {
+		double left = *t_oom - range[k][0];
+		if (left > 40.0)
+			continue;
+		lines++;
+		covered += range[k][2] >= 0.0 && range[k][1] - 0.1 * left - 2 <= left &&
+		           left <= range[k][2] + 0.1 * left + 2;
+	}
+	return lines ? (double)covered / lines : 0.0;
+}
+
+/* Deep mode: a neighbour whose allocator refuses its requests holds its
+ * floor; its spikes, which no longer land, are not the line the leak runs
+ * into, and the range keeps the leak's own time left. */
+static void test_refused_neighbour_holds_its_floor(void **state)
+{
+	(void)state;
+	double t_oom, t_oom2;
+	double blind = refused_coverage(false, &t_oom);
+	double deep = refused_coverage(true, &t_oom2);
+	print_message(
+	    "coverage of the last 40 s: %.2f with deep mode, %.2f without (OOM at %.0f s)\n", deep,
+	    blind, t_oom);
+	assert_true(t_oom == t_oom2 && t_oom > 100.0);
+	assert_true(deep >= 0.9);
+	assert_true(blind < deep);
+}
+
 /* A sawtooth leak (300 MiB/s, transients up to 4 GiB freed every 2 s) into
  * the full line, where NVML stays flat while the allocator serves the leak
  * from its cache: the range keeps a later end -- the lowest level seen lately
@@ -524,8 +594,9 @@ static void test_steady_state_does_not_allocate(void **state)
 	(void)state;
 	struct sim s;
 	sim_open(&s);
-	struct pred_proc_sample pr[3] = {
-	    {1, 1, 10 * GB, 0, 0}, {2, 2, 20 * GB, 0, 0}, {3, 3, 1 * GB, 0, 0}};
+	struct pred_proc_sample pr[3] = {{.pid = 1, .starttime = 1, .used = 10 * GB},
+	                                 {.pid = 2, .starttime = 2, .used = 20 * GB},
+	                                 {.pid = 3, .starttime = 3, .used = 1 * GB}};
 	for (int i = 0; i < 20; i++)
 		sim_tick(&s, i, 31 * GB, pr, 3);
 	size_t before = alloc_calls;
@@ -548,6 +619,7 @@ int main(void)
 	    cmocka_unit_test(test_culprit_is_the_recent_grower),
 	    cmocka_unit_test(test_deep_peak_is_the_demand_line),
 	    cmocka_unit_test(test_deep_one_spike_changes_nothing),
+	    cmocka_unit_test(test_refused_neighbour_holds_its_floor),
 	    cmocka_unit_test(test_warmup_that_stops_never_warns),
 	    cmocka_unit_test(test_jumps_and_spikes_never_warn),
 	    cmocka_unit_test(test_shrink),

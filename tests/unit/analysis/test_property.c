@@ -70,8 +70,8 @@ static size_t run(const struct predictor_ops *ops, enum scenario sc, long n, lon
 	struct pred_output out;
 	size_t np = sc == S_CHURN ? MAXP : 16;
 	for (size_t j = 0; j < MAXP; j++)
-		procs[j] =
-		    (struct pred_proc_sample){(pid_t)(100 + j), j, (next() % 1000) << 20, 0, 0};
+		procs[j] = (struct pred_proc_sample){
+		    .pid = (pid_t)(100 + j), .starttime = j, .used = (next() % 1000) << 20};
 	double t = 1e9;
 	uint64_t total = 80ull << 30;
 	size_t before = 0;
@@ -103,6 +103,7 @@ static size_t run(const struct predictor_ops *ops, enum scenario sc, long n, lon
 				    next() % 3 ? procs[j].deep_peak + next() % (1ull << 40)
 				               : next();
 				procs[j].deep_reserved = next() % 2 ? next() : 0;
+				procs[j].deep_ooms += next() % 4 == 0; /* refused now and then */
 			}
 			if (next() % 50 == 0)
 				procs[0].used = UINT64_MAX / 32;

@@ -146,8 +146,9 @@ static void test_culprit_is_fastest_grower(void **state)
 	(void)state;
 	const struct predictor_ops *ops = &predictor_variance_ops;
 	void *p = ops->create(NULL);
-	struct pred_proc_sample procs[3] = {
-	    {100, 1, 1000 * MB, 0, 0}, {200, 2, 1000 * MB, 0, 0}, {300, 3, 5000 * MB, 0, 0}};
+	struct pred_proc_sample procs[3] = {{.pid = 100, .starttime = 1, .used = 1000 * MB},
+	                                    {.pid = 200, .starttime = 2, .used = 1000 * MB},
+	                                    {.pid = 300, .starttime = 3, .used = 5000 * MB}};
 	struct pred_output out;
 	struct pred_proc_out pout[3];
 	uint64_t free_b = 60000 * MB;
@@ -176,7 +177,7 @@ static void test_identity_recycled_pid_and_vanished(void **state)
 	(void)state;
 	const struct predictor_ops *ops = &predictor_variance_ops;
 	void *p = ops->create(NULL);
-	struct pred_proc_sample a[2] = {{42, 100, 0, 0, 0}, {43, 7, 0, 0, 0}};
+	struct pred_proc_sample a[2] = {{.pid = 42, .starttime = 100}, {.pid = 43, .starttime = 7}};
 	struct pred_output out;
 	struct pred_proc_out pout[2];
 	for (int i = 0; i < 20; i++) {
@@ -215,7 +216,8 @@ static void test_steady_state_does_not_allocate(void **state)
 	struct pred_proc_out pout[16];
 	struct pred_output out;
 	for (int j = 0; j < 16; j++)
-		procs[j] = (struct pred_proc_sample){1000 + j, (uint64_t)j, (uint64_t)j * MB, 0, 0};
+		procs[j] = (struct pred_proc_sample){
+		    .pid = 1000 + j, .starttime = (uint64_t)j, .used = (uint64_t)j * MB};
 	tick(ops, p, 0, 1ull << 36, procs, 16, &out, pout);
 	size_t before = alloc_calls;
 	for (int i = 1; i < 5000; i++) {
