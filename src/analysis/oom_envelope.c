@@ -396,7 +396,6 @@ static void envelope_rebase(struct envelope *e, size_t np)
 		e->txx += x * x;
 	}
 	series_rebase(e, &e->gpu);
-	series_rebase(e, &e->demand);
 	for (size_t j = 0; j < np; j++)
 		series_rebase(e, &((struct env_proc *)idtab_at(&e->procs, j))->s);
 	e->since_rebase = 0;
@@ -499,12 +498,12 @@ static void envelope_by_process(struct envelope *e, const struct pred_input *in,
 	double rate = fit_ols(&f, f.n - L, f.n);
 	if (L > e->gpu.n)
 		return;
-	struct env_fit g = fit_view(e, &e->demand);
+	struct env_fit g = fit_view(e, &e->gpu);
 	if (fit_ols(&g, g.n - L, g.n) < 0.5 * rate)
 		return;
 	enum vt_phase phase = out->phase;
 	double gpu_rate = out->rate_mb_s;
-	if (env_oom(e, &f, L, cap, &e->demand, out)) {
+	if (env_oom(e, &f, L, cap, &e->gpu, out)) {
 		out->culprit_pid = in->procs[cand].pid;
 		out->culprit_starttime = in->procs[cand].starttime;
 	}
@@ -533,8 +532,6 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		if (in->t < last - 1e-9) { /* time went backwards: start over */
 			e->nt = 0;
 			e->gpu.n = e->gpu.seg = e->gpu.run = e->gpu.idle = e->gpu.hot = 0;
-			e->demand.n = e->demand.seg = e->demand.run = e->demand.idle =
-			    e->demand.hot = 0;
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
 				p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0;
@@ -560,7 +557,6 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		e->since_rebase++;
 	}
 	uint32_t slot = (e->head + ENV_CAP - 1) & ENV_MASK;
-	series_put(e, &e->gpu, slot, (double)in->used / MIB, advance);
 	double over = 0.0; /* MiB the demand line lies above NVML's */
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
@@ -595,12 +591,12 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			over += lo - fit_y(&pf, pf.n - 1);
 		}
 	}
-	series_put(e, &e->demand, slot, (double)in->used / MIB + over, advance);
+	series_put(e, &e->gpu, slot, (double)in->used / MIB + over, advance);
 	if (e->since_rebase >= ENV_CAP)
 		envelope_rebase(e, np);
 
 	bool searched;
-	struct env_result g = series_step(e, &e->demand, false, &searched);
+	struct env_result g = series_step(e, &e->gpu, false, &searched);
 	out->phase = g.phase;
 	out->rate_mb_s = g.rate;
 	double cap = 0.0;
@@ -609,7 +605,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	else
 		cap = (double)in->total / MIB;
 	if (g.phase == PHASE_GROWING && in->total > 0) {
-		struct env_fit f = fit_view(e, &e->demand);
+		struct env_fit f = fit_view(e, &e->gpu);
 		env_oom(e, &f, g.seg, cap, NULL, out);
 	}
 

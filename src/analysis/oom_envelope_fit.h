@@ -62,11 +62,9 @@ struct envelope {
 	double tx, txx, tbase;
 	uint32_t head, nt;     /* next write position, samples held */
 	uint32_t since_rebase; /* samples appended since the sums were rebuilt */
+	/* the GPU's used memory, as deep mode's demand line sees it where
+	 * processes report (envelope_update); NVML's figure where none does */
 	struct env_series gpu;
-	/* the GPU's demand line: gpu with each reporting process's reservation
-	 * replaced by its allocator's peak allocation (deep mode); equal to gpu
-	 * without it */
-	struct env_series demand;
 	struct idtab procs;
 	bool *fresh;
 	size_t fresh_cap;
