@@ -26,11 +26,16 @@
 #define STABLE_MB   64.0
 #define STABLE_FRAC 0.02
 /* The range (env_oom). */
-#define K_EVID         0.2  /* grown/headroom that earns confidence 0.3 */
-#define Z_RATE         1.5  /* rate range: +- Z_RATE block sigmas, shrunk by sqrt(tau/T) */
-#define U0             0.05 /* ... plus this share of the rate */
-#define B_FLOOR        0.3  /* the slow end never below this share of the rate */
-#define MAX_BLOCKS     8
+#define K_EVID     0.2  /* grown/headroom that earns confidence 0.3 */
+#define U0         0.05 /* ... plus this share of the rate */
+#define B_FLOOR    0.3  /* the slow end never below this share of the rate */
+#define MAX_BLOCKS 8
+/* The rate range: +- z block sigmas, shrunk by sqrt(tau/T). z is the
+ * Student-t quantile, at the blocks' nb - 1 degrees of freedom, of what 1.5
+ * sigmas of a normal hold (93.3 %): two or three block slopes say little of
+ * their own spread, and a start-up ramp's rate can halve within its first
+ * blocks. Indexed by nb - 1. */
+static const double Z_RATE_T[MAX_BLOCKS] = {0.0, 4.694, 2.454, 2.043, 1.878, 1.789, 1.734, 1.696};
 #define BLOCK_MIN      8    /* samples per block, at least */
 #define FULL_LINE      0.02 /* within this share of the capacity: at the full line */
 #define HW             0.5  /* slow end's level: HW of the way from peak to trough */
@@ -266,7 +271,7 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 	double t_mid = h_peak / b_mid;
 	double du = U0 * b_mid;
 	if (tau > 0.0)
-		du += Z_RATE * sd * sqrt(tau / dmax(t_mid, tau));
+		du += Z_RATE_T[nb - 1] * sd * sqrt(tau / dmax(t_mid, tau));
 	double b_lo = dmax(dmax(b_mid - du, B_FLOOR * b_mid), dmin(b_seg, b_mid) * B_FLOOR);
 	double b_hi = dmax(b_mid + du, b_seg);
 	double low = dmin(HORIZON, h_peak / b_hi);

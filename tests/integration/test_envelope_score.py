@@ -17,10 +17,6 @@ KNOWN = {
                      "the full line (OOM time inferred to +-0.5 s from the trainer's exit)",
     "train_leak.jsonl.gz": "issue 13: the lead asks for a warning 10 s after the start, in the "
                            "middle of a start-up ramp that looks like examples/warmup's",
-    "fast_leak_2.jsonl.gz": "issue 13: the 40 GB neighbour's own ramp ends as the 22 s leak starts "
-                            "and its rate stands in the first warnings' range (too early)",
-    "two_growers.jsonl.gz": "issue 13: the same neighbour ramp inflates the first ranges' rate "
-                            "(1.3 GB/s against the growers' 0.7 GB/s): too early",
     "infer_kv.jsonl.gz": "issue 13: the KV cache grows by steps as requests finish; the first 30 s "
                          "of growth pass as volatile (lead 37 s of 54.6 s)",
 }
