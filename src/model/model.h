@@ -68,8 +68,12 @@ struct model_proc {
 	/* analysis, when its GPU was analysed this tick */
 	bool analysed;
 	struct pred_proc_out an;
-	enum surv_verdict verdict;
-	bool verdict_retries; /* the verdict is deep mode's retries' */
+	enum surv_verdict verdict; /* the worst of the last VERDICT_HOLD_S seconds */
+	bool verdict_retries;      /* the verdict is deep mode's retries' */
+	/* when each verdict worse than OK was last given (model.t_mono), for
+	 * the bits of verdict_seen_mask (1 << verdict) that are set */
+	double verdict_seen[3];
+	unsigned verdict_seen_mask;
 	/* deep mode's allocator retries as last seen, and when they last rose
 	 * (model.t_mono) if they did since vramtop first saw them */
 	bool retries_seen, retry_rose;

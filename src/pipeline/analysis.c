@@ -131,6 +131,24 @@ static void deep_to_survival(const struct model *m, struct model_proc *p, struct
 		out->deep_peak = d->peak_allocated + (sp->used - d->reserved);
 }
 
+/* The verdict shown is the worst given in the last VERDICT_HOLD_S seconds:
+ * a spike that makes a process TIGHT for one tick in three would otherwise
+ * flip its row every refresh. */
+#define VERDICT_HOLD_S 10.0
+static void hold_verdict(struct model_proc *p, enum surv_verdict v, double t)
+{
+	p->verdict_seen[v] = t;
+	p->verdict_seen_mask |= 1u << v;
+	p->verdict = v;
+	for (int w = SURV_OOM; w > (int)v; w--) {
+		double since = t - p->verdict_seen[w];
+		if ((p->verdict_seen_mask >> w & 1) && since >= 0.0 && since <= VERDICT_HOLD_S) {
+			p->verdict = (enum surv_verdict)w;
+			break;
+		}
+	}
+}
+
 static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 {
 	struct model_gpu *g = &m->gpus[slot];
@@ -179,8 +197,8 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 	for (size_t j = 0; j < n; j++) {
 		struct model_proc *p = g->rows[j];
 		p->an = a->out[j];
-		p->verdict = a->sr[j].verdict;
-		p->verdict_retries = a->sr[j].basis == SB_RETRIES;
+		hold_verdict(p, a->sr[j].verdict, m->t_mono);
+		p->verdict_retries = p->verdict == a->sr[j].verdict && a->sr[j].basis == SB_RETRIES;
 		p->analysed = true;
 	}
 }

@@ -162,8 +162,12 @@ static void test_verdict_uses_enrichment(void **state)
 	    (struct scrape_result){.valid = true, .fw = FW_VLLM, .has_kv = true, .kv_usage = 0.99};
 	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
 	assert_int_equal(row->verdict, SURV_OOM);
-	/* a failed scrape keeps no figure: back to the estimate */
+	/* a failed scrape keeps no figure: back to the estimate, once the
+	 * verdict's 10 s hold is over */
 	snprintf(f->scrape.error, sizeof(f->scrape.error), "HTTP 500");
+	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
+	assert_int_equal(row->verdict, SURV_OOM);
+	row->verdict_seen[SURV_OOM] -= 10.5;
 	assert_int_equal(pipeline_step(&p, err, sizeof(err)), VT_OK);
 	assert_int_equal(row->verdict, SURV_OK);
 	/* vLLM's weights, 60000 MiB: x1.8 is past the GPU */
