@@ -127,8 +127,12 @@ static void deep_to_survival(const struct model *m, struct model_proc *p, struct
 	p->retries = r;
 	out->retried = p->retry_rose && m->t_mono - p->retry_t <= RETRY_WINDOW_S;
 	const struct snap_deep *d = deep_of(m, sp);
-	if (d)
-		out->deep_peak = d->peak_allocated + (sp->used - d->reserved);
+	if (d) { /* saturating: a trace's figures may be anything below 2^64 */
+		uint64_t outside = sp->used - d->reserved;
+		out->deep_peak = d->peak_allocated > UINT64_MAX - outside
+		                     ? UINT64_MAX
+		                     : d->peak_allocated + outside;
+	}
 }
 
 /* The verdict shown is the worst given in the last VERDICT_HOLD_S seconds:
