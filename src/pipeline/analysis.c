@@ -113,7 +113,8 @@ static const struct snap_deep *deep_of(const struct model *m, const struct snap_
  * sums over its devices: the peak only counts for a process on one GPU;
  * retries anywhere mean it is at a line. */
 #define RETRY_WINDOW_S 60.0
-static void deep_to_survival(const struct model *m, struct model_proc *p, struct surv_proc *out)
+static void deep_to_survival(const struct model *m, struct model_proc *p,
+                             const struct pred_proc_sample *in, struct surv_proc *out)
 {
 	const struct snap_proc *sp = model_proc_snap(m, p);
 	if (!sp || !(sp->flags & PF_DEEP_VALID))
@@ -126,12 +127,12 @@ static void deep_to_survival(const struct model *m, struct model_proc *p, struct
 	p->retries_seen = true;
 	p->retries = r;
 	out->retried = p->retry_rose && m->t_mono - p->retry_t <= RETRY_WINDOW_S;
-	const struct snap_deep *d = deep_of(m, sp);
-	if (d) { /* saturating: a trace's figures may be anything below 2^64 */
-		uint64_t outside = sp->used - d->reserved;
-		out->deep_peak = d->peak_allocated > UINT64_MAX - outside
-		                     ? UINT64_MAX
-		                     : d->peak_allocated + outside;
+	/* the predictor's input has the one-GPU figures (deep_of) already */
+	if (in->deep_peak && in->used >= in->deep_reserved) {
+		/* saturating: a trace's figures may be anything below 2^64 */
+		uint64_t outside = in->used - in->deep_reserved;
+		out->deep_peak =
+		    in->deep_peak > UINT64_MAX - outside ? UINT64_MAX : in->deep_peak + outside;
 	}
 }
 
@@ -195,7 +196,7 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 		    .observed_peak = p->peak,
 		};
 		enrich_to_survival(f, &a->sp[j]);
-		deep_to_survival(m, p, &a->sp[j]);
+		deep_to_survival(m, p, &a->in[j], &a->sp[j]);
 	}
 	survival_assess(a->sp, n, sg->mem_total, sg->mem_free, a->sr);
 	for (size_t j = 0; j < n; j++) {
