@@ -23,7 +23,13 @@ are the same on an H100 and an H200.
   train_eval   a real transformer training loop with an evaluation pass of a
                4x batch every 12 s, for 70 s: never runs out
   kv_plateau   infer_kv with at most 24 sessions kept (the oldest evicted):
-               grows, then holds, never runs out"""
+               grows, then holds, never runs out
+  infer_kv_20  infer_kv into ~20 GB of room (a second shape of the same
+               physics, for holdout grading)
+  train_leak   a real transformer training loop that keeps every step's input
+               and output "for logging" (64 MB a step) into ~30 GB: the
+               optimizer's state appears at the first step (a start-up ramp),
+               then the leak climbs until it runs out"""
 import os
 import random
 import subprocess
@@ -192,6 +198,30 @@ elif name == "infer_kv":
     serve(14, 0)
 elif name == "kv_plateau":
     serve(30, 24)
+elif name == "infer_kv_20":
+    serve(20, 0)
+elif name == "train_leak":
+    nb = ballast_leaving(30)
+    layer = torch.nn.TransformerEncoderLayer(d_model=1024, nhead=16, dim_feedforward=4096, batch_first=True)
+    model = torch.nn.TransformerEncoder(layer, num_layers=12).cuda()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    logged = []
+    say("start")
+    try:
+        while time.time() - t0 < 220:
+            x = torch.randn(16, 512, 1024, device="cuda")
+            out = model(x)
+            loss = out.pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            logged.append((x, out.detach()))  # the leak: kept "for logging"
+            torch.cuda.synchronize()
+            time.sleep(0.1)
+    except torch.OutOfMemoryError:
+        say("oom")
+        time.sleep(3)
+    nb.kill()
 elif name == "train_eval":
     nb = ballast_leaving(40)
     layer = torch.nn.TransformerEncoderLayer(d_model=1024, nhead=16, dim_feedforward=4096, batch_first=True)
