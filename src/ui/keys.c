@@ -42,7 +42,7 @@ static const struct ui_key keys[] = {
     {'o', "o", UA_SORT_OOM, "sort by time to OOM", MAIN, 0},
     {'k', "k", UA_KILL, "kill the selected process (asks first)", MAIN, 0},
     {'t', "t", UA_THEME, "next colour theme", MAIN, 0},
-    {'s', "s", UA_SCREENSHOT, "save a screenshot (SVG and text)", MAIN, 0},
+    {'s', "s", UA_SCREENSHOT, "save a screenshot (SVG and text)", MAIN | M(UI_DETAIL), 0},
     {'?', "?", UA_HELP, "this help", MAIN | M(UI_HELP), 0},
     {0x0C, "Ctrl+L", UA_REDRAW, "redraw the screen", MAIN | OVERLAYS, 0},
     {'q', "q", UA_QUIT, "quit", MAIN, 0},

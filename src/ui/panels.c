@@ -225,10 +225,22 @@ void ui_draw_notices(struct canvas *c, struct ui_rect r, const struct ui_state *
 		int room = end - x;
 		if (room <= 0)
 			break;
+		/* a repeated notice keeps its count in view: it is cut first */
+		char count[16] = "";
+		if (s->repeats[i] > 1)
+			snprintf(count, sizeof(count), s->accessible ? " (x%u)" : " (×%u)",
+			         s->repeats[i]);
+		int cw = (int)vt_text_width_str(count);
+		if (cw >= room) { /* no room for both: the notice goes first */
+			cw = 0;
+			count[0] = '\0';
+		}
 		vt_text_fit(buf, sizeof(buf), s->notice[i],
-		            strnlen(s->notice[i], sizeof(s->notice[0])), (size_t)room,
+		            strnlen(s->notice[i], sizeof(s->notice[0])), (size_t)(room - cw),
 		            VT_TEXT_FIT_ELLIPSIS | VT_TEXT_FIT_NOPAD, NULL);
-		x += canvas_put_str(c, x, r.y, buf, role(THEME_WARN, 0), room);
+		x += canvas_put_str(c, x, r.y, buf, role(THEME_WARN, 0), room - cw);
+		if (cw)
+			x += canvas_put_str(c, x, r.y, count, role(THEME_DIM, 0), end - x);
 	}
 	canvas_clip(c, old);
 }
@@ -290,6 +302,9 @@ void ui_draw_footer(struct canvas *c, struct ui_rect r, const struct ui_state *s
 		draw_hints(c, x, y, end, close, 1, acc);
 		break;
 	case UI_DETAIL:
+		x = draw_hints(c, x, y, end, main_b + 1, 1, acc);
+		draw_hints(c, x, y, end, close, 1, acc);
+		break;
 	case UI_HELP:
 		draw_hints(c, x, y, end, close, 1, acc);
 		break;

@@ -162,9 +162,18 @@ const struct ui_row *ui_selected(const struct ui_state *s)
 
 void ui_notice(struct ui_state *s, const char *text)
 {
+	char line[sizeof(s->notice[0])];
+	snprintf(line, sizeof(line), "%s", text);
+	if (s->nnotices && strcmp(s->notice[0], line) == 0) {
+		if (s->repeats[0] < 999)
+			s->repeats[0]++;
+		return; /* the same again: counted, not shown twice */
+	}
 	size_t n = s->nnotices < UI_NOTICES ? s->nnotices : UI_NOTICES - 1;
 	memmove(s->notice[1], s->notice[0], n * sizeof(s->notice[0]));
-	snprintf(s->notice[0], sizeof(s->notice[0]), "%s", text);
+	memmove(s->repeats + 1, s->repeats, n * sizeof(s->repeats[0]));
+	memcpy(s->notice[0], line, sizeof(line));
+	s->repeats[0] = 1;
 	s->nnotices = n + 1;
 }
 

@@ -74,8 +74,10 @@ struct ui_state {
 	enum ui_mode mode;
 
 	/* notices, newest first: config errors, reloads, GPUs lost, PID
-	 * namespace, a replay's trace events */
+	 * namespace, a replay's trace events; one that repeats the newest is
+	 * counted there instead (repeats > 1 shows "×N") */
 	char notice[UI_NOTICES][160];
+	unsigned repeats[UI_NOTICES];
 	size_t nnotices;
 
 	/* replay */

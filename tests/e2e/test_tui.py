@@ -282,7 +282,7 @@ def _():
         s.close()
 
 
-@case("replay of a real trace: deep mode's figures in the details, the trace's events in words")
+@case("replay of a real trace: deep mode's figures in the details (saved by s), the trace's events in words")
 def _():
     trace = os.path.join(os.path.dirname(EXAMPLES), "tests", "fixtures", "traces_h100",
                          "leak_spiky.jsonl.gz")
@@ -299,6 +299,13 @@ def _():
         t = s.wait(r"PID 858 ·")
         assert re.search(r"deep allocated [\d.]+ [MG]iB of reserved [\d.]+ [MG]iB", t), t
         assert re.search(r"peak allocated [\d.]+ [MG]iB · allocator retries \d+ · OOMs 0", t), t
+        s.keys("s")  # the details can be saved as they stand
+        s.wait(r"screenshot saved")
+        d = os.path.join(s.home, "data", "vramtop")
+        txt = [f for f in os.listdir(d) if f.endswith(".txt")]
+        assert len(txt) == 1, txt
+        shot = open(os.path.join(d, txt[0])).read()
+        assert "PID 858 ·" in shot and "deep allocated" in shot, shot[-800:]
         s.keys("Escape")
         s.keys("Space")
         s.keys("+")  # 8x: the OOM's notice shows for the trace's last 4 s

@@ -76,6 +76,34 @@ static void test_notices(void **state)
 	canvas_free(c);
 }
 
+/* A notice that repeats the newest is counted, not shown twice; an older
+ * one repeated is news again. */
+static void test_notice_repeats(void **state)
+{
+	(void)state;
+	reset_view();
+	struct canvas *c = canvas_new(120, 1);
+	ui_notice(&st, "GPU 1 lost: fell off the bus");
+	ui_notice(&st, "PID 907 had an allocation refused");
+	ui_notice(&st, "PID 907 had an allocation refused");
+	ui_notice(&st, "PID 907 had an allocation refused");
+	assert_int_equal(st.nnotices, 2);
+	assert_int_equal(st.repeats[0], 3);
+	ui_draw_notices(c, (struct ui_rect){0, 0, 120, 1}, &st);
+	assert_true(has_text(c, "PID 907 had an allocation refused (×3) · GPU 1 lost"));
+	/* cut to fit, the count stays */
+	canvas_free(c);
+	c = canvas_new(30, 1);
+	ui_draw_notices(c, (struct ui_rect){0, 0, 30, 1}, &st);
+	assert_true(has_text(c, "…"));
+	assert_true(has_text(c, "(×3)"));
+	ui_notice(&st, "GPU 1 lost: fell off the bus");
+	assert_int_equal(st.nnotices, 3);
+	assert_int_equal(st.repeats[0], 1);
+	st.nnotices = 0;
+	canvas_free(c);
+}
+
 static void test_footer(void **state)
 {
 	(void)state;
@@ -421,12 +449,19 @@ static void test_no_alloc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_header),       cmocka_unit_test(test_notices),
-	    cmocka_unit_test(test_footer),       cmocka_unit_test(test_detail),
-	    cmocka_unit_test(test_detail_deep),  cmocka_unit_test(test_detail_enriched),
-	    cmocka_unit_test(test_help),         cmocka_unit_test(test_kill),
-	    cmocka_unit_test(test_too_small),    cmocka_unit_test(test_key_table),
-	    cmocka_unit_test(test_stays_inside), cmocka_unit_test(test_no_alloc),
+	    cmocka_unit_test(test_header),
+	    cmocka_unit_test(test_notices),
+	    cmocka_unit_test(test_notice_repeats),
+	    cmocka_unit_test(test_footer),
+	    cmocka_unit_test(test_detail),
+	    cmocka_unit_test(test_detail_deep),
+	    cmocka_unit_test(test_detail_enriched),
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_kill),
+	    cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_key_table),
+	    cmocka_unit_test(test_stays_inside),
+	    cmocka_unit_test(test_no_alloc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
