@@ -540,7 +540,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
 				p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0;
-				p->t_refused = -INFINITY;
+				p->ooms.t = -INFINITY;
 			}
 		} else if (in->t <= last + 1e-9) {
 			advance = false; /* the same instant again: overwrite */
@@ -570,12 +570,9 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0, p->s.sign = 0;
 			p->peak = q->deep_peak;
 			p->rises = 0;
-			p->ooms = q->deep_ooms;
-			p->t_refused = -INFINITY;
+			rise_clock_start(&p->ooms, q->deep_ooms);
 		}
-		if (q->deep_ooms > p->ooms)
-			p->t_refused = in->t;
-		p->ooms = q->deep_ooms;
+		rise_clock_see(&p->ooms, q->deep_ooms, in->t);
 		if (advance)
 			p->rises <<= 1;
 		if (q->deep_peak > p->peak) {
@@ -587,7 +584,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		    q->deep_peak > q->deep_reserved)
 			over += (double)(q->deep_peak - q->deep_reserved) / MIB;
 		series_put(e, &p->s, slot, (double)in->procs[j].used / MIB, advance);
-		if (in->t - p->t_refused <= REFUSED_S && p->s.n > 0) {
+		if (rise_clock_within(&p->ooms, in->t, REFUSED_S) && p->s.n > 0) {
 			/* its requests are refused: it holds its floor, not its spikes */
 			struct env_fit pf = fit_view(e, &p->s);
 			size_t w = pf.n < STABLE_W ? pf.n : STABLE_W;

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "analysis/predictor.h"
+#include "analysis/rise_clock.h"
 #include "analysis/survival.h"
 #include "core/snapshot.h"
 #include "enrich/enrich.h"
@@ -74,11 +75,10 @@ struct model_proc {
 	 * the bits of verdict_seen_mask (1 << verdict) that are set */
 	double verdict_seen[3];
 	unsigned verdict_seen_mask;
-	/* deep mode's allocator retries as last seen, and when they last rose
-	 * (model.t_mono) if they did since vramtop first saw them */
-	bool retries_seen, retry_rose;
-	uint64_t retries;
-	double retry_t;
+	/* deep mode's allocator retries: when they last rose (model.t_mono),
+	 * once seen (retries_seen) */
+	bool retries_seen;
+	struct rise_clock retries;
 	/* history: used bytes per tick, ring of model.hist_len */
 	uint64_t *hist;
 	unsigned long first_tick, last_tick;

@@ -119,14 +119,11 @@ static void deep_to_survival(const struct model *m, struct model_proc *p,
 	const struct snap_proc *sp = model_proc_snap(m, p);
 	if (!sp || !(sp->flags & PF_DEEP_VALID))
 		return;
-	uint64_t r = sp->deep.alloc_retries;
-	if (p->retries_seen && r > p->retries) {
-		p->retry_rose = true;
-		p->retry_t = m->t_mono;
-	}
+	if (!p->retries_seen)
+		rise_clock_start(&p->retries, sp->deep.alloc_retries);
 	p->retries_seen = true;
-	p->retries = r;
-	out->retried = p->retry_rose && m->t_mono - p->retry_t <= RETRY_WINDOW_S;
+	rise_clock_see(&p->retries, sp->deep.alloc_retries, m->t_mono);
+	out->retried = rise_clock_within(&p->retries, m->t_mono, RETRY_WINDOW_S);
 	/* the predictor's input has the one-GPU figures (deep_of) already */
 	if (in->deep_peak && in->used >= in->deep_reserved) {
 		/* saturating: a trace's figures may be anything below 2^64 */
