@@ -93,8 +93,12 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	double b = sign * fit_ols(f, i0, n);
 	if (dur <= 0.0 || b <= 0.0)
 		return 0.0;
-	size_t k = L / 3;
-	size_t a1 = i0 + k, a2 = n - k;
+	/* thirds of the window's time, not of its samples: samples are not
+	 * evenly spaced (a timer's jitter, a sample that failed, a trace
+	 * recorded at another rate) */
+	double x0 = fit_x(f, i0);
+	size_t a1 = fit_at(f, i0 + 1, n - 2, x0 + dur / 3.0);
+	size_t a2 = fit_at(f, a1 + 1, n - 1, x0 + 2.0 * dur / 3.0);
 	double m0 = sign * fit_mean(f, i0, a1), m1 = sign * fit_mean(f, a1, a2);
 	double m2 = sign * fit_mean(f, a2, n);
 	double e = b * dur / 3.0;

@@ -93,6 +93,19 @@ static inline double fit_y(const struct env_fit *f, size_t i)
 	return f->s->y[(f->first + i) & ENV_MASK];
 }
 
+/* The first sample in [lo, hi] at or after time x (hi if none). */
+static inline size_t fit_at(const struct env_fit *f, size_t lo, size_t hi, double x)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (fit_x(f, mid) < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The sum of y over samples [0, i) of the view, up to a constant. */
 static inline double fit_pre_y(const struct env_fit *f, size_t i)
 {

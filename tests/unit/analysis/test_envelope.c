@@ -147,6 +147,45 @@ static void test_sawtooth_leak_warns_early_and_right(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* An epoch-wise leak (+2 GiB every 8 s) seen at 1 Hz, then four times as
+ * often (samples are not evenly spaced: a trace recorded at another rate, a
+ * timer catching up): once it is seen growing, it stays growing at every
+ * sample to the end. The segment tests cut a window into thirds of its
+ * time; thirds of its samples would put the last third inside one step,
+ * where no new high comes, and end the segment. */
+static void test_denser_samples_keep_the_staircase(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	const double nb = 80000.0;
+	uint32_t rng = 4242;
+	int seen = 0, lost = 0, after = 0;
+	for (int k = 0; k < 1000; k++) { /* k: quarter seconds */
+		double t = k * 0.25;
+		if (t < 60.0 && k % 4)
+			continue; /* 1 Hz for 60 s, then 4 Hz */
+		rng = rng * 1103515245u + 12345u;
+		double mine = 2000.0 + 2048.0 * floor(t / 8.0) + 40.0 * ((rng >> 8) & 0xff) / 255.0;
+		if (nb + mine > 143000.0)
+			break;
+		struct pred_proc_sample pr[2] = {
+		    {.pid = 483, .starttime = 7, .used = (uint64_t)(nb * MB)},
+		    {.pid = 511, .starttime = 9, .used = (uint64_t)(mine * MB)}};
+		sim_tick(&s, t, (uint64_t)((nb + mine) * MB), pr, 2);
+		if (t >= 50.0 && t < 60.0) /* seen growing before the change */
+			seen += s.out.phase == PHASE_GROWING;
+		if (t >= 60.0) {
+			after++;
+			lost += s.out.phase != PHASE_GROWING;
+		}
+	}
+	assert_int_equal(seen, 10);
+	assert_true(after > 50);
+	assert_int_equal(lost, 0);
+	s.ops->destroy(s.p);
+}
+
 /* A leak of 60 MiB/s under big transients (0.5-3 GiB, the cache emptied
  * every 2 s) beside a big neighbour, seen at 1 Hz; with deep mode its
  * allocator's peak allocation (rising with the leak) and reservation.
@@ -615,6 +654,7 @@ int main(void)
 	    cmocka_unit_test(test_registry),
 	    cmocka_unit_test(test_clean_ramp_by_hand),
 	    cmocka_unit_test(test_sawtooth_leak_warns_early_and_right),
+	    cmocka_unit_test(test_denser_samples_keep_the_staircase),
 	    cmocka_unit_test(test_full_line_is_not_now),
 	    cmocka_unit_test(test_culprit_is_the_recent_grower),
 	    cmocka_unit_test(test_deep_peak_is_the_demand_line),
