@@ -186,6 +186,34 @@ static void test_denser_samples_keep_the_staircase(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* A clean 300 MiB/s ramp seen at 1 Hz for 30 s, then at 10 Hz for 6 s:
+ * its segment is the whole 36 s (thirds of the window's time), so the
+ * evidence is 36 s of growth and the warning stands, with the true time
+ * left in its range. Thirds of the window's samples would put two of them
+ * in the last 6 s and keep only the dense tail as the segment: 6 s of
+ * evidence, no warning. */
+static void test_dense_tail_keeps_the_whole_segment(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	const double rate = 300.0, base = 100000.0;
+	double t = 0.0;
+	for (int k = 0; k < 90; k++) {
+		t = k < 30 ? k : 30.0 + (k - 29) * 0.1;
+		double used = base + rate * t;
+		struct pred_proc_sample pr[1] = {
+		    {.pid = 511, .starttime = 9, .used = (uint64_t)((used - 615.0) * MB)}};
+		sim_tick(&s, t, (uint64_t)(used * MB), pr, 1);
+	}
+	double left = (143771.0 - base - rate * t) / rate;
+	assert_int_equal(s.out.phase, PHASE_GROWING);
+	assert_true(warns(&s.out));
+	assert_true(s.out.low_s <= left && left <= s.out.high_s);
+	assert_int_equal(s.out.culprit_pid, 511);
+	s.ops->destroy(s.p);
+}
+
 /* A leak of 60 MiB/s under big transients (0.5-3 GiB, the cache emptied
  * every 2 s) beside a big neighbour, seen at 1 Hz; with deep mode its
  * allocator's peak allocation (rising with the leak) and reservation.
@@ -655,6 +683,7 @@ int main(void)
 	    cmocka_unit_test(test_clean_ramp_by_hand),
 	    cmocka_unit_test(test_sawtooth_leak_warns_early_and_right),
 	    cmocka_unit_test(test_denser_samples_keep_the_staircase),
+	    cmocka_unit_test(test_dense_tail_keeps_the_whole_segment),
 	    cmocka_unit_test(test_full_line_is_not_now),
 	    cmocka_unit_test(test_culprit_is_the_recent_grower),
 	    cmocka_unit_test(test_deep_peak_is_the_demand_line),
