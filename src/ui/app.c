@@ -92,7 +92,7 @@ static void event_words(const struct trace_event *ev, char *buf, size_t n)
 	    {"exit", "exited"},
 	};
 	const char *words = NULL;
-	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && ev->pid; k++)
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]) && ev->pid && !words; k++)
 		if (!strcmp(ev->event, known[k].event))
 			words = known[k].words;
 	char gpu[24] = "";
