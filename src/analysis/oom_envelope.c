@@ -58,11 +58,6 @@ static const double Z_RATE_T[MAX_BLOCKS] = {0.0, 4.694, 2.454, 2.043, 1.878, 1.7
  * at its peak where that exceeds its reservation. */
 #define PEAK_MASK  0xffu
 #define PEAK_RISES 2
-/* ... and a process whose allocator refused it memory (its OOM count rose)
- * within REFUSED_S seconds counts at its floor, the least it held over the
- * last STABLE_W samples: the requests it makes no longer fit, so its spikes
- * no longer land and cannot be what the others run into. */
-#define REFUSED_S 60.0
 
 struct env_result {
 	enum vt_phase phase;
@@ -283,8 +278,12 @@ static bool env_oom(const struct envelope *e, const struct env_fit *f, size_t L,
 	/* At the full line NVML is flat and blind: the allocator serves the
 	 * leak from its cache until the live bytes, at most the lowest level
 	 * seen lately, reach the line. At the trend's own rate, not the slow
-	 * end's: that would push a standing warning past its horizon. */
-	if (cap - now_v < FULL_LINE * cap)
+	 * end's: that would push a standing warning past its horizon. The
+	 * same when the peak line is already past the capacity and the GPU
+	 * lives on: that projection is refuted (the allocator frees its cache
+	 * and retries, a neighbour's refused spikes no longer land), and only
+	 * the live bytes' way to the line is left to measure. */
+	if (cap - now_v < FULL_LINE * cap || peak >= cap)
 		high = dmin(HORIZON, dmax(high, (cap - low_seen) / b_mid));
 	/* evidence: how much it grew vs the room left */
 	size_t k = L / 8 > 2 ? L / 8 : 2;
@@ -544,7 +543,6 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			for (size_t j = 0; j < np; j++) {
 				struct env_proc *p = idtab_at(&e->procs, j);
 				p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0;
-				p->ooms.t = -INFINITY;
 			}
 		} else if (in->t <= last + 1e-9) {
 			advance = false; /* the same instant again: overwrite */
@@ -574,9 +572,7 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 			p->s.n = p->s.seg = p->s.run = p->s.idle = p->s.hot = 0, p->s.sign = 0;
 			p->peak = q->deep_peak;
 			p->rises = 0;
-			rise_clock_start(&p->ooms, q->deep_ooms);
 		}
-		rise_clock_see(&p->ooms, q->deep_ooms, in->t);
 		if (advance)
 			p->rises <<= 1;
 		if (q->deep_peak > p->peak) {
@@ -588,14 +584,6 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		    q->deep_peak > q->deep_reserved)
 			over += (double)(q->deep_peak - q->deep_reserved) / MIB;
 		series_put(e, &p->s, slot, (double)in->procs[j].used / MIB, advance);
-		if (rise_clock_within(&p->ooms, in->t, REFUSED_S) && p->s.n > 0) {
-			/* its requests are refused: it holds its floor, not its spikes */
-			struct env_fit pf = fit_view(e, &p->s);
-			size_t w = pf.n < STABLE_W ? pf.n : STABLE_W;
-			double lo, hi;
-			fit_minmax(&pf, pf.n - w, pf.n, 1, &lo, &hi);
-			over += lo - fit_y(&pf, pf.n - 1);
-		}
 	}
 	series_put(e, &e->gpu, slot, (double)in->used / MIB + over, advance);
 	if (e->since_rebase >= ENV_CAP)

@@ -13,7 +13,6 @@
 
 #include "analysis/idtab.h"
 #include "analysis/predictor.h"
-#include "analysis/rise_clock.h"
 
 #define ENV_CAP  512 /* samples kept per series (a ring shared by all series) */
 #define ENV_MASK (ENV_CAP - 1)
@@ -45,9 +44,8 @@ struct env_series {
 struct env_proc {
 	struct idtab_key key; /* first: idtab's rule */
 	struct env_series s;
-	uint64_t peak;          /* deep mode's peak allocation, as last seen */
-	uint32_t rises;         /* bit k: it rose k ticks ago */
-	struct rise_clock ooms; /* deep mode's OOM count: when it last rose */
+	uint64_t peak;  /* deep mode's peak allocation, as last seen */
+	uint32_t rises; /* bit k: it rose k ticks ago */
 };
 
 struct envelope {

@@ -36,7 +36,6 @@ struct pred_proc_sample {
 	/* deep mode (docs/deep-mode.md), 0 when unknown: what its allocator
 	 * reserves now and the most it ever had allocated at once */
 	uint64_t deep_reserved, deep_peak;
-	uint64_t deep_ooms; /* its allocator's OOMs (refused allocations) so far */
 };
 
 struct pred_input {

@@ -164,12 +164,8 @@ static void update_gpu(struct analysis *a, struct model *m, size_t slot)
 	for (size_t j = 0; j < n; j++) {
 		const struct model_proc *p = g->rows[j];
 		const struct snap_deep *d = deep_of(m, model_proc_snap(m, p));
-		a->in[j] = (struct pred_proc_sample){p->pid,
-		                                     p->starttime,
-		                                     p->used,
-		                                     d ? d->reserved : 0,
-		                                     d ? d->peak_allocated : 0,
-		                                     d ? d->ooms : 0};
+		a->in[j] = (struct pred_proc_sample){
+		    p->pid, p->starttime, p->used, d ? d->reserved : 0, d ? d->peak_allocated : 0};
 	}
 	uint64_t free_b = sg->mem_free;
 	if (!(sg->valid & GM_MEM_FREE))

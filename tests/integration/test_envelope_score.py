@@ -13,8 +13,6 @@ import sys, os, json, glob, subprocess
 # "ok ... # TODO" is an unexpected pass, which fails the suite until the entry
 # is removed: the list cannot outlive the fix.
 KNOWN = {
-    "demo.jsonl.gz": "issue 13: a 13 s leak that the caching allocator serves from cache at "
-                     "the full line (OOM time inferred to +-0.5 s from the trainer's exit)",
     "train_leak.jsonl.gz": "issue 13: the lead asks for a warning 10 s after the start, in the "
                            "middle of a start-up ramp that looks like examples/warmup's",
     "infer_kv.jsonl.gz": "issue 13: the KV cache grows by steps as requests finish; the first 30 s "

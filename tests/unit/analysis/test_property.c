@@ -103,7 +103,6 @@ static size_t run(const struct predictor_ops *ops, enum scenario sc, long n, lon
 				    next() % 3 ? procs[j].deep_peak + next() % (1ull << 40)
 				               : next();
 				procs[j].deep_reserved = next() % 2 ? next() : 0;
-				procs[j].deep_ooms += next() % 4 == 0; /* refused now and then */
 			}
 			if (next() % 50 == 0)
 				procs[0].used = UINT64_MAX / 32;
