@@ -142,6 +142,26 @@ def main():
     check("interleaved processes stay on their GPU", r.returncode == 0 and
           pairs == [(2, 1), (2, 3), (4, 2)], str(pairs))
 
+    # a trace recorded at the refresh rate keeps every sample despite its
+    # timer's jitter (the live run saw them all), as many ticks as the same
+    # trace without jitter; at twice the interval, every other sample
+    one = ('{"t": %.3f, "gpus": [{"i": 0, "total": 1000, "used": 10, "free": 990}], '
+           '"procs": []}\n')
+    counts = []
+    for jitter in (0.0, 0.001):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            t = 1000.0
+            for i in range(40):
+                f.write(one % t)
+                t += 1.0 - jitter if i % 3 == 0 else 1.0 + jitter
+            tmp = f.name
+        for rate in ("1", "2"):
+            r = run(binary, tmp, "--refresh-rate", rate)
+            counts.append(sum('"culprit_pid"' in l for l in r.stdout.splitlines()))
+        os.unlink(tmp)
+    check("1 ms of jitter in a 1 s trace loses no tick at 1 s or 2 s",
+          counts[:2] == counts[2:] and counts[0] == 39 and counts[1] == 19, str(counts))
+
     # one absurd time does not hide the rest; two runs in one file are two
     # segments, both analysed, and the break is reported
     leak_lines = gzip.open(leak, "rt").readlines()
