@@ -22,9 +22,10 @@
 #define GAMMA 0.5  /* no single interval carries more than GAMMA of the rise */
 /* A trendless series is stable when its last STABLE_W samples span less than
  * max(STABLE_MB, STABLE_FRAC x level), volatile otherwise. */
-#define STABLE_W    30
-#define STABLE_MB   64.0
-#define STABLE_FRAC 0.02
+#define STABLE_W      30
+#define STABLE_RECENT 10
+#define STABLE_MB     64.0
+#define STABLE_FRAC   0.02
 /* The range (env_oom). */
 #define K_EVID     0.2  /* grown/headroom that earns confidence 0.3 */
 #define U0         0.05 /* ... plus this share of the rate */
@@ -122,17 +123,33 @@ static double env_seg_test(const struct env_fit *f, size_t L, int sign, bool con
 	return b;
 }
 
-/* Phase and rate of a trendless series: stable or volatile by the span of its
- * last STABLE_W samples, at the slope of those. */
+/* Phase and rate of a trendless series: stable when its last STABLE_W
+ * samples span less than the band, or when its last STABLE_RECENT do and
+ * the older ones, once they reached that level, never left it (a step: a
+ * load or a release, done); volatile otherwise (spikes and dips leave the
+ * level and come back), at the slope of those samples. */
 static struct env_result env_level(const struct env_fit *f)
 {
-	size_t n = f->n, w = n < STABLE_W ? n : STABLE_W;
-	double lo, hi;
+	size_t n = f->n, w = n < STABLE_W ? n : STABLE_W, r = n < STABLE_RECENT ? n : STABLE_RECENT;
+	double lo, hi, rlo, rhi;
 	fit_minmax(f, n - w, n, 1, &lo, &hi);
-	double lvl = fabs(fit_mean(f, n - w, n));
+	fit_minmax(f, n - r, n, 1, &rlo, &rhi);
+	double lvl = fabs(fit_mean(f, n - r, n));
 	double lim = STABLE_FRAC * lvl > STABLE_MB ? STABLE_FRAC * lvl : STABLE_MB;
-	return (struct env_result){hi - lo <= lim ? PHASE_STABLE : PHASE_VOLATILE,
-	                           fit_ols(f, n - w, n), 0};
+	if (hi - lo <= lim)
+		return (struct env_result){PHASE_STABLE, fit_ols(f, n - w, n), 0};
+	if (rhi - rlo <= lim) {
+		bool reached = false, step = true;
+		for (size_t i = n - w; i < n - r && step; i++) {
+			double v = fit_y(f, i);
+			bool in = v >= rhi - lim && v <= rlo + lim;
+			step = in || !reached;
+			reached = reached || in;
+		}
+		if (step)
+			return (struct env_result){PHASE_STABLE, fit_ols(f, n - r, n), 0};
+	}
+	return (struct env_result){PHASE_VOLATILE, fit_ols(f, n - w, n), 0};
 }
 
 /* Phase and rate of a series; updates its segment. */

@@ -389,6 +389,34 @@ static void test_full_line_is_not_now(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* A server loads 32 GiB in 4 s and holds it; beside it a trainer at 10 GiB
+ * spikes to 12 GiB for one sample every 13 s. Ten samples after its load
+ * the server is stable at +0 MB/s (with only the 30-sample span it stayed
+ * "volatile +380 MB/s" for 30 s, and its verdict with it: the demo's
+ * server). The trainer, whose spikes leave its level and come back, stays
+ * volatile throughout, quiet stretches included. */
+static void test_a_finished_load_is_stable(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	for (int t = 0; t < 60; t++) {
+		double srv = t < 4 ? 8192.0 * (t + 1) : 32768.0;
+		double tr = 10240.0 + (t % 13 == 5 ? 2048.0 : 0.0);
+		struct pred_proc_sample pr[2] = {
+		    {.pid = 20, .starttime = 2, .used = (uint64_t)(srv * MB)},
+		    {.pid = 30, .starttime = 3, .used = (uint64_t)(tr * MB)}};
+		sim_tick(&s, 1000.0 + t, (uint64_t)((srv + tr) * MB), pr, 2);
+		if (t >= 3 + 10) {
+			assert_int_equal(s.pout[0].phase, PHASE_STABLE);
+			assert_near(s.pout[0].rate_mb_s, 0.0, 1e-6);
+		}
+		if (t >= 5)
+			assert_int_equal(s.pout[1].phase, PHASE_VOLATILE);
+	}
+	s.ops->destroy(s.p);
+}
+
 /* The culprit is who drives the recent growth: a server loads 12 GiB
  * (ramp), holds it; then a trainer appears and climbs -- the warning names
  * the trainer, not the server whose rise is older. */
@@ -675,6 +703,7 @@ int main(void)
 	    cmocka_unit_test(test_denser_samples_keep_the_staircase),
 	    cmocka_unit_test(test_dense_tail_keeps_the_whole_segment),
 	    cmocka_unit_test(test_full_line_is_not_now),
+	    cmocka_unit_test(test_a_finished_load_is_stable),
 	    cmocka_unit_test(test_culprit_is_the_recent_grower),
 	    cmocka_unit_test(test_deep_peak_is_the_demand_line),
 	    cmocka_unit_test(test_deep_one_spike_changes_nothing),
