@@ -21,7 +21,8 @@
 #define BETA  0.25 /* first (and, fresh, last) third's own slope >= BETA of it */
 #define GAMMA 0.5  /* no single interval carries more than GAMMA of the rise */
 /* A trendless series is stable when its last STABLE_W samples span less than
- * max(STABLE_MB, STABLE_FRAC x level), volatile otherwise. */
+ * max(STABLE_MB, STABLE_FRAC x level), or its last STABLE_RECENT do after a
+ * step (env_level); volatile otherwise. */
 #define STABLE_W      30
 #define STABLE_RECENT 10
 #define STABLE_MB     64.0
