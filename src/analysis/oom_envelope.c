@@ -159,10 +159,10 @@ static struct env_result env_analyze(const struct envelope *e, struct env_series
 {
 	struct env_result r = {PHASE_STABLE, 0.0, 0};
 	size_t n = f->n;
-	if (n < 3) {
+	if (n < 3) { /* no trend yet; two samples may already differ */
 		s->seg = 0;
 		s->sign = 0;
-		return r;
+		return n < 2 ? r : env_level(f);
 	}
 	/* each window's first condition, asked once for both directions, from
 	 * the longest down as far as the search goes: bit c of up (down) says

@@ -389,7 +389,9 @@ static void test_full_line_is_not_now(void **state)
 	s.ops->destroy(s.p);
 }
 
-/* A server loads 32 GiB in 4 s and holds it; beside it a trainer at 10 GiB
+/* A server loads 32 GiB in 4 s and holds it (its second sample, 8 GiB above
+ * its first, is already volatile: "stable +0" misread a process that had
+ * just jumped); beside it a trainer at 10 GiB
  * spikes to 12 GiB for one sample every 13 s. Ten samples after its load
  * the server is stable at +0 MB/s (with only the 30-sample span it stayed
  * "volatile +380 MB/s" for 30 s, and its verdict with it: the demo's
@@ -407,6 +409,8 @@ static void test_a_finished_load_is_stable(void **state)
 		    {.pid = 20, .starttime = 2, .used = (uint64_t)(srv * MB)},
 		    {.pid = 30, .starttime = 3, .used = (uint64_t)(tr * MB)}};
 		sim_tick(&s, 1000.0 + t, (uint64_t)((srv + tr) * MB), pr, 2);
+		if (t == 1) /* two samples 8 GiB apart: no trend yet, but not stable */
+			assert_int_equal(s.pout[0].phase, PHASE_VOLATILE);
 		if (t >= 3 + 10) {
 			assert_int_equal(s.pout[0].phase, PHASE_STABLE);
 			assert_near(s.pout[0].rate_mb_s, 0.0, 1e-6);
