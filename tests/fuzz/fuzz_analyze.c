@@ -60,19 +60,16 @@ static void tick(struct lane *L, const struct snapshot *s, size_t gi)
 	static struct surv_proc sp[NPROC];
 	static struct surv_result sr[NPROC];
 	const struct snap_gpu *g = &s->gpus[gi];
-	if (L->have_last && s->time - L->last_t < L->refresh - 1e-6)
+	if (L->have_last && s->time - L->last_t < 0.99 * L->refresh) /* as pipeline.c */
 		return;
 	L->have_last = true;
 	L->last_t = s->time;
 	size_t n = 0;
 	for (size_t k = 0; k < s->nprocs && n < NPROC; k++)
 		if (s->procs[k].gpu == gi)
-			in[n++] = (struct pred_proc_sample){s->procs[k].pid,
-			                                    s->procs[k].starttime,
-			                                    s->procs[k].used,
-			                                    s->procs[k].deep.reserved,
-			                                    s->procs[k].deep.peak_allocated,
-			                                    s->procs[k].deep.ooms};
+			in[n++] = (struct pred_proc_sample){
+			    s->procs[k].pid, s->procs[k].starttime, s->procs[k].used,
+			    s->procs[k].deep.reserved, s->procs[k].deep.peak_allocated};
 	struct pred_input pi = {s->time, g->mem_total, g->mem_used, g->mem_free, in, n};
 	for (size_t a = 0; a < NALGO; a++) {
 		const struct predictor_ops *ops = predictor_find(algos[a]);
