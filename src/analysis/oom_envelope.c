@@ -622,7 +622,9 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 	}
 
 	double best = CULPRIT_MIN_MB;
-	size_t recent = g.seg / 2 > e->min_seg ? g.seg / 2 : e->min_seg;
+	/* not floored at min_seg like the rate's half: at a slow refresh ten
+	 * samples reach back past the growth now (a server loaded 16 s ago) */
+	size_t recent = g.seg / 2 > 3 ? g.seg / 2 : 3;
 	for (size_t j = 0; j < np; j++) {
 		struct env_proc *p = idtab_at(&e->procs, j);
 		struct env_result r = series_step(e, &p->s, true, &searched);
@@ -631,8 +633,8 @@ static void envelope_update(void *self, const struct pred_input *in, struct pred
 		if (!out->has_oom || !searched)
 			continue;
 		/* the culprit: the process whose own trend rose most over the
-		 * recent half of the GPU's growth segment, where the range's rate
-		 * comes from; one that appeared within it rose from nothing */
+		 * recent half of the GPU's growth segment; one that appeared
+		 * within it rose from nothing */
 		double rise;
 		if (p->s.n >= recent)
 			rise = series_rise(e, &p->s, recent);

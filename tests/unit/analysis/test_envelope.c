@@ -446,6 +446,42 @@ static void test_culprit_is_the_recent_grower(void **state)
 	s.ops->destroy(s.p);
 }
 
+/* The demo at a 2 s refresh: a server appears at 16.5 GiB, loads to
+ * 32.5 GiB within 10 s and holds it; 14 s after it appeared a trainer
+ * appears at 28 GiB and climbs ~4 GiB a sample. The ten samples a segment
+ * needs span 20 s here, the server's appearance included, and it "rose from
+ * nothing" by a little more than the trainer holds: the first warning named
+ * the server. The culprit is judged on the recent half
+ * of the GPU's segment (at least 3 samples), where the trainer's growth is
+ * and the server's load is not. */
+static void test_culprit_at_a_slow_refresh(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_open(&s);
+	const double nb = 60000.0;
+	int named = 0;
+	for (int k = 0; k < 16; k++) {
+		double t = 2.0 * k;
+		double srv = t < 12.0 ? 0.0 : t < 22.0 ? 16896.0 + 1638.0 * (t - 12.0) : 33280.0;
+		double tr = t < 26.0 ? 0.0 : 28672.0 + 1952.0 * (t - 26.0);
+		struct pred_proc_sample pr[3] = {
+		    {.pid = 10, .starttime = 1, .used = (uint64_t)(nb * MB)},
+		    {.pid = 20, .starttime = 2, .used = (uint64_t)(srv * MB)},
+		    {.pid = 30, .starttime = 3, .used = (uint64_t)(tr * MB)}};
+		size_t np = tr > 0.0 ? 3 : srv > 0.0 ? 2 : 1;
+		sim_tick(&s, 1000.0 + t, (uint64_t)((nb + srv + tr) * MB), pr, np);
+		if (s.out.has_oom && s.out.culprit_pid) {
+			assert_int_equal(s.out.culprit_pid, 30);
+			named++;
+		}
+		if (nb + srv + tr + 6144.0 > 143771.0)
+			break;
+	}
+	assert_true(named >= 1);
+	s.ops->destroy(s.p);
+}
+
 /* Grows 1 GiB/s for 20 s on an empty H200, then flat: growth that stops far
  * short of the capacity is no OOM. */
 static void test_warmup_that_stops_never_warns(void **state)
@@ -709,6 +745,7 @@ int main(void)
 	    cmocka_unit_test(test_full_line_is_not_now),
 	    cmocka_unit_test(test_a_finished_load_is_stable),
 	    cmocka_unit_test(test_culprit_is_the_recent_grower),
+	    cmocka_unit_test(test_culprit_at_a_slow_refresh),
 	    cmocka_unit_test(test_deep_peak_is_the_demand_line),
 	    cmocka_unit_test(test_deep_one_spike_changes_nothing),
 	    cmocka_unit_test(test_refused_neighbour_holds_its_floor),
