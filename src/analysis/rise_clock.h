@@ -1,5 +1,5 @@
-/* rise_clock.h: when a cumulative counter (an allocator's OOMs, its
- * retries) last rose. Start it with the first value seen: what the counter
+/* rise_clock.h: when a cumulative counter (deep mode's allocator retries,
+ * for the verdict) last rose. Start it with the first value seen: what the counter
  * held before vramtop looked is not "lately". */
 #ifndef VT_RISE_CLOCK_H
 #define VT_RISE_CLOCK_H

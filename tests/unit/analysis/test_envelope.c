@@ -451,9 +451,9 @@ static void test_culprit_is_the_recent_grower(void **state)
  * appears at 28 GiB and climbs ~4 GiB a sample. The ten samples a segment
  * needs span 20 s here, the server's appearance included, and it "rose from
  * nothing" by a little more than the trainer holds: the first warning named
- * the server. The culprit is judged on the recent half
- * of the GPU's segment (at least 3 samples), where the trainer's growth is
- * and the server's load is not. */
+ * the server. The culprit is judged on the recent half of the GPU's
+ * segment (at least 3 samples), where the trainer's growth is and the
+ * server's load is not. */
 static void test_culprit_at_a_slow_refresh(void **state)
 {
 	(void)state;
